@@ -1,0 +1,1 @@
+return EmbeddedNets.Compressor.Cli.Run(args);
