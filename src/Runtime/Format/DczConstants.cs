@@ -1,0 +1,53 @@
+namespace EmbeddedNets.Format;
+
+/// <summary>Offsets, sizes, tags and caps of format version 1 (docs/dcz-format.md names each one).</summary>
+internal static class DczConstants
+{
+    /// <summary>Bytes 0–3: <c>89 44 43 5A</c> ("\x89DCZ"; the high first byte catches 7-bit transfers).</summary>
+    public static ReadOnlySpan<byte> Magic => new byte[] { 0x89, 0x44, 0x43, 0x5A };
+
+    /// <summary>The only version this code reads and writes.</summary>
+    public const ushort Version = 1;
+
+    /// <summary>Version 1 defines no flags: the field must be zero.</summary>
+    public const ushort KnownFlags = 0;
+
+    public const int MagicOffset = 0;
+    public const int VersionOffset = 4;
+    public const int FlagsOffset = 6;
+    public const int ContentLengthOffset = 8;
+    public const int ChecksumOffset = 12;
+
+    /// <summary>Size of the fixed header; the content (covered by the checksum) follows it.</summary>
+    public const int HeaderSize = 16;
+
+    /// <summary>Largest whole file: 256 MiB.</summary>
+    public const int MaxFileSize = 256 * 1024 * 1024;
+
+    /// <summary>Largest UTF-8 byte length of any string (names, labels, producer).</summary>
+    public const int MaxStringBytes = 4096;
+
+    /// <summary>Most class labels.</summary>
+    public const int MaxLabels = 65536;
+
+    /// <summary>Most layers in the chain.</summary>
+    public const int MaxLayers = 1024;
+
+    /// <summary>Largest element count of any tensor (weights or activations).</summary>
+    public const int MaxTensorLength = int.MaxValue;
+
+    /// <summary>Bits per codebook index before Huffman coding: 1–8, so at most 256 shared weights.</summary>
+    public const int MinWeightBits = 1;
+    public const int MaxWeightBits = 8;
+
+    /// <summary>Bits per relative index before Huffman coding: 1–12, so at most 4096 gap symbols.</summary>
+    public const int MinGapBits = 1;
+    public const int MaxGapBits = 12;
+
+    /// <summary>Longest Huffman code; fits the 4-bit tokens of the code-length table.</summary>
+    public const int MaxCodeLength = 15;
+
+    /// <summary><c>metrics present</c> byte values.</summary>
+    public const byte MetricsAbsent = 0;
+    public const byte MetricsPresent = 1;
+}
