@@ -177,6 +177,14 @@ public sealed class DczLayerInspection
     /// <summary>What the weights and biases would take as plain float32 arrays.</summary>
     public long DenseFloat32Bytes => (DenseWeightCount * 4) + BiasBytes;
 
+    /// <summary>
+    /// What the weights would take with fixed-width codes instead of Huffman (the paper's "P+Q"):
+    /// codebook + ⌈EntryCount × WeightBits / 8⌉ + ⌈EntryCount × GapBits / 8⌉ + bias.
+    /// </summary>
+    public long FixedWidthBytes => DenseWeightCount == 0
+        ? 0
+        : CodebookBytes + ((((long)EntryCount * WeightBits) + 7) / 8) + ((((long)EntryCount * GapBits) + 7) / 8) + BiasBytes;
+
     /// <summary><see cref="DenseFloat32Bytes"/> / <see cref="TotalBytes"/> (0 for layers without weights).</summary>
     public double CompressionRatio => DenseWeightCount == 0 || TotalBytes == 0 ? 0 : (double)DenseFloat32Bytes / TotalBytes;
 }

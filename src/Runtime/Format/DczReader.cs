@@ -365,20 +365,21 @@ internal static class DczReader
         long position = -1;
         for (int i = 0, j = 0; i < entries; i++)
         {
+            long bit = bits.Consumed;
             int gap = DecodeSymbol(decoder, ref bits, gapBitCount, body.Where, "gap stream", streamOffset, i, entries);
             position += gap + 1;
             if (position >= length)
             {
-                throw body.Error(FormattableString.Invariant(
-                    $"gap stream: gap {gap} runs past the end of the tensor at entry {i} (position {position}, tensor length {length})"));
+                throw StreamError(body.Where, "gap stream", streamOffset, bit, FormattableString.Invariant(
+                    $": gap {gap} runs past the end of the tensor at entry {i} (position {position}, tensor length {length})"));
             }
 
             if (symbols[i] == k)
             {
                 if (gap != maxGap)
                 {
-                    throw body.Error(FormattableString.Invariant(
-                        $"gap stream: filler entry {i} has gap {gap}; a filler's gap must be 2^GapBits − 1 = {maxGap}"));
+                    throw StreamError(body.Where, "gap stream", streamOffset, bit, FormattableString.Invariant(
+                        $": filler entry {i} has gap {gap}; a filler's gap must be 2^GapBits − 1 = {maxGap}"));
                 }
 
                 if (i == entries - 1)

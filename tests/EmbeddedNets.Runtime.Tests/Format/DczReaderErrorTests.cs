@@ -66,7 +66,7 @@ public sealed class DczReaderErrorTests
 
         var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(bytes));
 
-        Assert.StartsWith("header: checksum mismatch (header 0x0566A9F1", e.Message, StringComparison.Ordinal);
+        Assert.Equal("header: checksum mismatch (header 0x0566A9F1, content 0x8529B4E5): the file is corrupt", e.Message);
     }
 
     [Fact]
@@ -84,10 +84,9 @@ public sealed class DczReaderErrorTests
         // Gap bits 00111 → 11111 at offset 84: positions 1, 3, 5, 7, 9 and the tensor has 8.
         var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(84, 0xF8)));
 
-        Assert.StartsWith(
-            "layer 0 (fc, Dense): gap stream: gap 1 runs past the end of the tensor at entry 4 (position 9, tensor length 8)",
-            e.Message,
-            StringComparison.Ordinal);
+        Assert.Equal(
+            "layer 0 (fc, Dense): gap stream: gap 1 runs past the end of the tensor at entry 4 (position 9, tensor length 8) (at byte 84)",
+            e.Message);
     }
 
     [Fact]
@@ -158,6 +157,26 @@ public sealed class DczReaderErrorTests
         finally
         {
             CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    [Fact]
+    public void Read_SpecErrorExamples_AreTheMessagesTheReaderGives()
+    {
+        byte[] example = Example();
+        byte[] badSeed = [.. example[..55], 0xAA, 0x00, .. example[56..]];
+        DczFile.RewriteChecksum(badSeed);
+        byte[] flipped = Example();
+        flipped[40] ^= 0x10;
+        var corruptions = new[] { Example()[..^3], flipped, badSeed, Patched(79, 6), Patched(84, 0xF8), Patched(22, 5), Patched(57, 0x07) };
+        string spec = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "dcz-format.md"));
+
+        foreach (byte[] bytes in corruptions)
+        {
+            Exception e = Assert.ThrowsAny<Exception>(() => DczFile.Read(bytes));
+
+            Assert.True(e is InvalidDataException or NotSupportedException);
+            Assert.True(spec.Contains(e.Message, StringComparison.Ordinal), "docs/dcz-format.md §9 lacks: " + e.Message);
         }
     }
 }
