@@ -210,6 +210,14 @@ public static class DczTestModels
         }
 
         cases.Add(("dense layer, all 256 codebook entries", Mlp(new SparseWeights(256, codebook, 8, 1, all, codes), 32, 8)));
+        // 257-symbol weight alphabet: all 256 codebook indices plus fillers (GapBits 1, every 8th position kept).
+        var every8 = new int[256];
+        for (int i = 0; i < 256; i++)
+        {
+            every8[i] = (i * 8) + 7;
+        }
+
+        cases.Add(("all 256 codes plus fillers (257 symbols)", Mlp(new SparseWeights(2048, codebook, 8, 1, every8, codes), 64, 32)));
         cases.Add(("GapBits 12, sparse", Mlp(new SparseWeights(9000, new[] { 1f, 2f }, 1, 12, new[] { 4095, 8191, 8999 }, new byte[] { 0, 1, 0 }), 900, 10)));
         cases.Add(("extreme floats", Mlp(
             new SparseWeights(4, new[] { float.MaxValue, float.Epsilon, -0f, float.MinValue }, 2, 1, new[] { 0, 1, 2, 3 }, new byte[] { 0, 1, 2, 3 }), 2, 2)));

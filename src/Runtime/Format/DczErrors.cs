@@ -22,7 +22,12 @@ internal static class DczErrors
     /// <summary><c>layer 2 (ip1, Dense)</c>: how every message names a layer (index is 0-based).</summary>
     public static string LayerLabel(int index, string? name, LayerKind? kind)
     {
-        string kindText = kind is { } k ? KindName(k) : "layer";
+        if (kind is null)
+        {
+            return FormattableString.Invariant($"layer {index}");
+        }
+
+        string kindText = KindName(kind.Value);
         return string.IsNullOrEmpty(name)
             ? FormattableString.Invariant($"layer {index} ({kindText})")
             : FormattableString.Invariant($"layer {index} ({name}, {kindText})");
