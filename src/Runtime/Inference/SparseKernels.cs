@@ -1,0 +1,365 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace EmbeddedNets.Inference;
+
+/// <summary>
+/// The kernels that generated code and <see cref="CompactModel"/> call. Every kernel validates
+/// its lengths first, then computes. Each multiply-accumulate is a multiply followed by an add
+/// (never a fused multiply-add), in an order fixed by the documentation of each method, so the
+/// vectorised and scalar paths give bit-identical results on every CPU.
+/// </summary>
+public static class SparseKernels
+{
+    /// <summary>
+    /// A dense (fully connected) layer whose kept weights are stored column by column:
+    /// <c>y = bias</c>, then for each input <c>i</c> in ascending order with <c>x[i] != 0</c>,
+    /// for <c>p</c> in <c>columnStarts[i] .. columnStarts[i + 1] - 1</c>:
+    /// <c>y[rows[p]] += x[i] * values[p]</c>.
+    /// </summary>
+    /// <remarks>
+    /// Input-stationary order skips every zero input, and after ReLU or on MNIST-like images most
+    /// inputs are zero (the activation sparsity EIE exploits); the weight sparsity is skipped by
+    /// construction. The scatter in the inner loop cannot be vectorised without gather/scatter
+    /// hardware, so this kernel is scalar on every CPU.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A length does not match.</exception>
+    public static void DenseColumns(
+        ReadOnlySpan<float> x,
+        ReadOnlySpan<int> columnStarts,
+        ReadOnlySpan<int> rows,
+        ReadOnlySpan<float> values,
+        ReadOnlySpan<float> bias,
+        Span<float> y)
+    {
+        if (columnStarts.Length != x.Length + 1)
+        {
+            ThrowLength(nameof(columnStarts), x.Length + 1, columnStarts.Length);
+        }
+
+        if (y.Length != bias.Length)
+        {
+            ThrowLength(nameof(y), bias.Length, y.Length);
+        }
+
+        if (rows.Length != values.Length)
+        {
+            ThrowLength(nameof(rows), values.Length, rows.Length);
+        }
+
+        if (columnStarts[0] != 0 || columnStarts[x.Length] != values.Length)
+        {
+            throw new ArgumentException($"columnStarts must run from 0 to {values.Length} (the number of values); it runs from {columnStarts[0]} to {columnStarts[x.Length]}.", nameof(columnStarts));
+        }
+
+        bias.CopyTo(y);
+        int outputs = y.Length;
+        ref float yRef = ref MemoryMarshal.GetReference(y);
+        ref int rowRef = ref MemoryMarshal.GetReference(rows);
+        ref float valueRef = ref MemoryMarshal.GetReference(values);
+        int start = columnStarts[0];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int end = columnStarts[i + 1];
+            float xi = x[i];
+            if (xi != 0f)
+            {
+                if ((uint)start > (uint)end || (uint)end > (uint)values.Length)
+                {
+                    ThrowBadColumn(i);
+                }
+
+                for (int p = start; p < end; p++)
+                {
+                    int row = Unsafe.Add(ref rowRef, p);
+                    if ((uint)row >= (uint)outputs)
+                    {
+                        ThrowBadRow(p, row, outputs);
+                    }
+
+                    Unsafe.Add(ref yRef, row) += xi * Unsafe.Add(ref valueRef, p);
+                }
+            }
+
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// Fills each of the <c>output.Length / planeLength</c> planes with its bias:
+    /// <c>output[c * planeLength + j] = bias[c]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The output is not <c>bias.Length × planeLength</c> long.</exception>
+    public static void FillPlanes(Span<float> output, ReadOnlySpan<float> bias, int planeLength)
+    {
+        if (planeLength < 0 || output.Length != (long)bias.Length * planeLength)
+        {
+            ThrowLength(nameof(output), (long)bias.Length * planeLength, output.Length);
+        }
+
+        for (int c = 0; c < bias.Length; c++)
+        {
+            output.Slice(c * planeLength, planeLength).Fill(bias[c]);
+        }
+    }
+
+    /// <summary>
+    /// Adds one kernel weight's contribution to one output plane of a 2-D convolution:
+    /// <c>outputPlane[oy * outW + ox] += weight * inputPlane[iy * inW + ix]</c> with
+    /// <c>iy = oy * strideH - padH + ky</c>, <c>ix = ox * strideW - padW + kx</c>, for every output
+    /// position whose input position lies inside the plane (outside is zero padding and is skipped).
+    /// </summary>
+    /// <remarks>With stride 1 in width, rows are processed with <see cref="Vector{T}"/>; results are bit-identical to the scalar path.</remarks>
+    /// <exception cref="ArgumentException">A plane's length does not match its height and width.</exception>
+    public static void ConvAccumulate(
+        ReadOnlySpan<float> inputPlane, int inH, int inW,
+        Span<float> outputPlane, int outH, int outW,
+        int ky, int kx, int strideH, int strideW, int padH, int padW, float weight)
+    {
+        ValidatePlanes(inputPlane.Length, inH, inW, outputPlane.Length, outH, outW, strideH, strideW);
+        if (strideW == 1 && Vector.IsHardwareAccelerated)
+        {
+            ConvAccumulateUnitStrideVector(inputPlane, inH, inW, outputPlane, outH, outW, ky, kx, strideH, padH, padW, weight);
+        }
+        else
+        {
+            ConvAccumulateScalar(inputPlane, inH, inW, outputPlane, outH, outW, ky, kx, strideH, strideW, padH, padW, weight);
+        }
+    }
+
+    /// <summary>The scalar reference path of <see cref="ConvAccumulate"/> (lengths already validated).</summary>
+    internal static void ConvAccumulateScalar(
+        ReadOnlySpan<float> inputPlane, int inH, int inW,
+        Span<float> outputPlane, int outH, int outW,
+        int ky, int kx, int strideH, int strideW, int padH, int padW, float weight)
+    {
+        ValidatePlanes(inputPlane.Length, inH, inW, outputPlane.Length, outH, outW, strideH, strideW);
+        for (int oy = 0; oy < outH; oy++)
+        {
+            int iy = (oy * strideH) - padH + ky;
+            if ((uint)iy >= (uint)inH)
+            {
+                continue;
+            }
+
+            for (int ox = 0; ox < outW; ox++)
+            {
+                int ix = (ox * strideW) - padW + kx;
+                if ((uint)ix < (uint)inW)
+                {
+                    outputPlane[(oy * outW) + ox] += weight * inputPlane[(iy * inW) + ix];
+                }
+            }
+        }
+    }
+
+    private static void ConvAccumulateUnitStrideVector(
+        ReadOnlySpan<float> inputPlane, int inH, int inW,
+        Span<float> outputPlane, int outH, int outW,
+        int ky, int kx, int strideH, int padH, int padW, float weight)
+    {
+        // Valid ox: 0 <= ox - padW + kx < inW.
+        int oxStart = Math.Max(0, padW - kx);
+        int oxEnd = Math.Min(outW, inW + padW - kx);
+        if (oxEnd <= oxStart)
+        {
+            return;
+        }
+
+        int shift = kx - padW;
+        var w = new Vector<float>(weight);
+        int width = Vector<float>.Count;
+        for (int oy = 0; oy < outH; oy++)
+        {
+            int iy = (oy * strideH) - padH + ky;
+            if ((uint)iy >= (uint)inH)
+            {
+                continue;
+            }
+
+            Span<float> outRow = outputPlane.Slice((oy * outW) + oxStart, oxEnd - oxStart);
+            ReadOnlySpan<float> inRow = inputPlane.Slice((iy * inW) + oxStart + shift, oxEnd - oxStart);
+            int j = 0;
+            for (; j <= outRow.Length - width; j += width)
+            {
+                Vector<float> product = w * new Vector<float>(inRow.Slice(j));
+                (new Vector<float>(outRow.Slice(j)) + product).CopyTo(outRow.Slice(j));
+            }
+
+            for (; j < outRow.Length; j++)
+            {
+                outRow[j] += weight * inRow[j];
+            }
+        }
+    }
+
+    /// <summary>
+    /// 2-D max pooling without padding, floor mode: each output is the largest of its
+    /// <paramref name="kh"/> × <paramref name="kw"/> window (the first one met when equal, so NaN handling is stable).
+    /// </summary>
+    /// <exception cref="ArgumentException">A length does not match the shapes.</exception>
+    public static void MaxPool2d(ReadOnlySpan<float> input, int channels, int inH, int inW, int kh, int kw, int sh, int sw, Span<float> output)
+    {
+        if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || inH < kh || inW < kw)
+        {
+            throw new ArgumentException($"pool window {kh}×{kw} stride {sh}×{sw} does not fit a {inH}×{inW} plane.");
+        }
+
+        int outH = ((inH - kh) / sh) + 1;
+        int outW = ((inW - kw) / sw) + 1;
+        if (input.Length != (long)channels * inH * inW)
+        {
+            ThrowLength(nameof(input), (long)channels * inH * inW, input.Length);
+        }
+
+        if (output.Length != (long)channels * outH * outW)
+        {
+            ThrowLength(nameof(output), (long)channels * outH * outW, output.Length);
+        }
+
+        int o = 0;
+        for (int c = 0; c < channels; c++)
+        {
+            ReadOnlySpan<float> plane = input.Slice(c * inH * inW, inH * inW);
+            for (int oy = 0; oy < outH; oy++)
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    int top = oy * sh * inW, left = ox * sw;
+                    float best = plane[top + left];
+                    for (int y = 0; y < kh; y++)
+                    {
+                        ReadOnlySpan<float> row = plane.Slice(top + (y * inW) + left, kw);
+                        for (int x = 0; x < kw; x++)
+                        {
+                            if (row[x] > best)
+                            {
+                                best = row[x];
+                            }
+                        }
+                    }
+
+                    output[o++] = best;
+                }
+            }
+        }
+    }
+
+    /// <summary>In place: <c>v = v &gt; 0 ? v : 0</c> (so NaN and −0 become +0), vectorised where the CPU allows.</summary>
+    public static void Relu(Span<float> values)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<float>.Count;
+            for (; i <= values.Length - width; i += width)
+            {
+                var v = new Vector<float>(values.Slice(i));
+                Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero).CopyTo(values.Slice(i));
+            }
+        }
+
+        ReluScalar(values.Slice(i));
+    }
+
+    /// <summary>The scalar reference path of <see cref="Relu"/>.</summary>
+    internal static void ReluScalar(Span<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = values[i] > 0f ? values[i] : 0f;
+        }
+    }
+
+    /// <summary>In place: <c>exp(v − max) / Σ exp(v − max)</c>, scalar (outputs are few).</summary>
+    public static void Softmax(Span<float> values)
+    {
+        if (values.IsEmpty)
+        {
+            return;
+        }
+
+        float max = values[0];
+        for (int i = 1; i < values.Length; i++)
+        {
+            max = Math.Max(max, values[i]);
+        }
+
+        float sum = 0f;
+        for (int i = 0; i < values.Length; i++)
+        {
+            float e = MathF.Exp(values[i] - max);
+            values[i] = e;
+            sum += e;
+        }
+
+        float inverse = 1f / sum;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] *= inverse;
+        }
+    }
+
+    /// <summary>Index of the largest value; the first when several are equal; −1 for an empty span.</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        if (values.IsEmpty)
+        {
+            return -1;
+        }
+
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Turns raw bytes (e.g. pixels) into model inputs: <c>(raw × scale − mean) / std</c>, in float32, as the compressor trained on.</summary>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void Preprocess(ReadOnlySpan<byte> raw, float scale, float mean, float std, Span<float> output)
+    {
+        if (output.Length != raw.Length)
+        {
+            ThrowLength(nameof(output), raw.Length, output.Length);
+        }
+
+        for (int i = 0; i < raw.Length; i++)
+        {
+            output[i] = ((raw[i] * scale) - mean) / std;
+        }
+    }
+
+    private static void ValidatePlanes(int inLength, int inH, int inW, int outLength, int outH, int outW, int strideH, int strideW)
+    {
+        if (inH < 0 || inW < 0 || inLength != (long)inH * inW)
+        {
+            ThrowLength("inputPlane", (long)inH * inW, inLength);
+        }
+
+        if (outH < 0 || outW < 0 || outLength != (long)outH * outW)
+        {
+            ThrowLength("outputPlane", (long)outH * outW, outLength);
+        }
+
+        if (strideH < 1 || strideW < 1)
+        {
+            throw new ArgumentException($"strides must be at least 1 (got {strideH}×{strideW}).");
+        }
+    }
+
+    internal static void ThrowLength(string name, long expected, int actual) =>
+        throw new ArgumentException($"{name} must hold {expected} values, but it holds {actual}.", name);
+
+    private static void ThrowBadColumn(int column) =>
+        throw new ArgumentException($"columnStarts is not ascending at column {column}.", "columnStarts");
+
+    private static void ThrowBadRow(int position, int row, int outputs) =>
+        throw new ArgumentException($"rows[{position}] = {row} is outside the {outputs} outputs.", "rows");
+}

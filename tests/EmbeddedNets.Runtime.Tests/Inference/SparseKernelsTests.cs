@@ -1,0 +1,99 @@
+using EmbeddedNets.Inference;
+
+namespace EmbeddedNets.Runtime.Tests.Inference;
+
+public sealed class SparseKernelsTests
+{
+    [Fact]
+    public void ConvAccumulate_VectorPath_IsBitIdenticalToScalar()
+    {
+        var rng = new Random(7);
+        for (int trial = 0; trial < 500; trial++)
+        {
+            int inH = rng.Next(1, 30), inW = rng.Next(1, 40);
+            int k = rng.Next(1, Math.Min(inH, inW) + 1), pad = rng.Next(0, 3), strideH = rng.Next(1, 3);
+            int outH = ((inH + (2 * pad) - k) / strideH) + 1, outW = inW + (2 * pad) - k + 1;
+            float[] input = CompactModelTests.RandomInput(rng, inH * inW);
+            float[] start = CompactModelTests.RandomInput(rng, outH * outW);
+            float[] vector = (float[])start.Clone(), scalar = (float[])start.Clone();
+            int ky = rng.Next(k), kx = rng.Next(k);
+            float w = (float)rng.NextDouble() - 0.5f;
+            SparseKernels.ConvAccumulate(input, inH, inW, vector, outH, outW, ky, kx, strideH, 1, pad, pad, w);
+            SparseKernels.ConvAccumulateScalar(input, inH, inW, scalar, outH, outW, ky, kx, strideH, 1, pad, pad, w);
+            Assert.True(vector.AsSpan().SequenceEqual(scalar), $"trial {trial}: {inH}×{inW}, k {k}, pad {pad}");
+        }
+    }
+
+    [Fact]
+    public void ConvAccumulate_Padding_SkipsOutsideTaps()
+    {
+        // 2×2 input, 3×3 kernel tap (0,0), padding 1: output (oy,ox) reads input (oy-1, ox-1).
+        float[] input = { 1, 2, 3, 4 };
+        var output = new float[4];
+        SparseKernels.ConvAccumulate(input, 2, 2, output, 2, 2, 0, 0, 1, 1, 1, 1, 10f);
+        Assert.Equal(new float[] { 0, 0, 0, 10 }, output);
+    }
+
+    [Fact]
+    public void Relu_VectorPath_IsBitIdenticalToScalar()
+    {
+        var rng = new Random(3);
+        float[] values = CompactModelTests.RandomInput(rng, 1003);
+        values[5] = -0f;
+        values[17] = float.NaN;
+        float[] scalar = (float[])values.Clone();
+        SparseKernels.Relu(values);
+        SparseKernels.ReluScalar(scalar);
+        Assert.Equal(scalar.Select(BitConverter.SingleToInt32Bits), values.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(0, BitConverter.SingleToInt32Bits(values[5]));
+        Assert.Equal(0f, values[17]);
+    }
+
+    [Fact]
+    public void DenseColumns_SkipsZeroInputsAndMatchesDenseMath()
+    {
+        // W = [[1, 0, 2], [0, 3, 4]] by column: col0 {r0:1}, col1 {r1:3}, col2 {r0:2, r1:4}.
+        int[] starts = { 0, 1, 2, 4 };
+        int[] rows = { 0, 1, 0, 1 };
+        float[] values = { 1, 3, 2, 4 };
+        float[] bias = { 0.5f, -1 };
+        var y = new float[2];
+        SparseKernels.DenseColumns(new float[] { 1, 0, 2 }, starts, rows, values, bias, y);
+        Assert.Equal(new float[] { 0.5f + 1 + 4, -1 + 8 }, y);
+    }
+
+    [Fact]
+    public void DenseColumns_BadStructure_ThrowsArgumentException()
+    {
+        var y = new float[2];
+        Assert.Throws<ArgumentException>(() => SparseKernels.DenseColumns(new float[] { 1, 1 }, new[] { 0, 1 }, new[] { 0 }, new float[] { 1 }, new float[2], y));
+        Assert.Throws<ArgumentException>(() => SparseKernels.DenseColumns(new float[] { 1, 1 }, new[] { 0, 1, 1 }, new[] { 5 }, new float[] { 1 }, new float[2], y));
+        Assert.Throws<ArgumentException>(() => SparseKernels.DenseColumns(new float[] { 1, 1 }, new[] { 0, 1, 1 }, new[] { 0 }, new float[] { 1 }, new float[2], new float[3]));
+    }
+
+    [Fact]
+    public void MaxPool2d_TakesWindowMaxima()
+    {
+        float[] input = { 1, 5, 2, 0, 3, 4, 8, 1, 0, 0, 0, 0, 9, 0, 0, 7 };
+        var output = new float[4];
+        SparseKernels.MaxPool2d(input, 1, 4, 4, 2, 2, 2, 2, output);
+        Assert.Equal(new float[] { 5, 8, 9, 7 }, output);
+    }
+
+    [Fact]
+    public void Softmax_SumsToOneAndKeepsOrder()
+    {
+        float[] v = { 1000, 1001, 999 };
+        SparseKernels.Softmax(v);
+        Assert.Equal(1f, v.Sum(), 5);
+        Assert.Equal(1, SparseKernels.ArgMax(v));
+        Assert.True(v[0] > v[2]);
+    }
+
+    [Fact]
+    public void ArgMax_TieGoesToFirst()
+    {
+        Assert.Equal(1, SparseKernels.ArgMax(new float[] { 0, 3, 3 }));
+        Assert.Equal(-1, SparseKernels.ArgMax(ReadOnlySpan<float>.Empty));
+    }
+}
