@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -12,6 +13,8 @@ namespace EmbeddedNets.Inference;
 /// </summary>
 public static class SparseKernels
 {
+    private const int StackallocInputs = 2048;
+
     /// <summary>
     /// A dense (fully connected) layer whose kept weights are stored column by column:
     /// <c>y = bias</c>, then for each input <c>i</c> in ascending order with <c>x[i] != 0</c>,
@@ -25,6 +28,7 @@ public static class SparseKernels
     /// hardware, so this kernel is scalar on every CPU.
     /// </remarks>
     /// <exception cref="ArgumentException">A length does not match.</exception>
+    [SkipLocalsInit]
     public static void DenseColumns(
         ReadOnlySpan<float> x,
         ReadOnlySpan<int> columnStarts,
@@ -54,35 +58,67 @@ public static class SparseKernels
         }
 
         bias.CopyTo(y);
+
+        // First list the nonzero inputs without branching, so the main loop does not mispredict on
+        // the zero/nonzero pattern of the input (it is irregular: image strokes, ReLU outputs).
+        int[]? rented = null;
+        Span<int> nonzero = x.Length <= StackallocInputs
+            ? stackalloc int[x.Length]
+            : (rented = ArrayPool<int>.Shared.Rent(x.Length));
+        int count = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            nonzero[count] = i;
+            count += x[i] != 0f ? 1 : 0;
+        }
+
         int outputs = y.Length;
         ref float yRef = ref MemoryMarshal.GetReference(y);
         ref int rowRef = ref MemoryMarshal.GetReference(rows);
         ref float valueRef = ref MemoryMarshal.GetReference(values);
-        int start = columnStarts[0];
-        for (int i = 0; i < x.Length; i++)
+        for (int k = 0; k < count; k++)
         {
-            int end = columnStarts[i + 1];
-            float xi = x[i];
-            if (xi != 0f)
+            int i = nonzero[k];
+            int start = columnStarts[i], end = columnStarts[i + 1];
+            if ((uint)start > (uint)end || (uint)end > (uint)values.Length)
             {
-                if ((uint)start > (uint)end || (uint)end > (uint)values.Length)
-                {
-                    ThrowBadColumn(i);
-                }
-
-                for (int p = start; p < end; p++)
-                {
-                    int row = Unsafe.Add(ref rowRef, p);
-                    if ((uint)row >= (uint)outputs)
-                    {
-                        ThrowBadRow(p, row, outputs);
-                    }
-
-                    Unsafe.Add(ref yRef, row) += xi * Unsafe.Add(ref valueRef, p);
-                }
+                ThrowBadColumn(i);
             }
 
-            start = end;
+            float xi = x[i];
+            int p = start;
+            for (; p + 4 <= end; p += 4)
+            {
+                int r0 = Unsafe.Add(ref rowRef, p), r1 = Unsafe.Add(ref rowRef, p + 1);
+                int r2 = Unsafe.Add(ref rowRef, p + 2), r3 = Unsafe.Add(ref rowRef, p + 3);
+                if ((uint)r0 >= (uint)outputs || (uint)r1 >= (uint)outputs || (uint)r2 >= (uint)outputs || (uint)r3 >= (uint)outputs)
+                {
+                    ThrowFirstBadRow(rows.Slice(p, 4), p, outputs);
+                }
+
+                // Four statements, each a separate read-modify-write in order: the same result as
+                // the one-at-a-time loop below even if a column listed a row twice.
+                Unsafe.Add(ref yRef, r0) += xi * Unsafe.Add(ref valueRef, p);
+                Unsafe.Add(ref yRef, r1) += xi * Unsafe.Add(ref valueRef, p + 1);
+                Unsafe.Add(ref yRef, r2) += xi * Unsafe.Add(ref valueRef, p + 2);
+                Unsafe.Add(ref yRef, r3) += xi * Unsafe.Add(ref valueRef, p + 3);
+            }
+
+            for (; p < end; p++)
+            {
+                int row = Unsafe.Add(ref rowRef, p);
+                if ((uint)row >= (uint)outputs)
+                {
+                    ThrowBadRow(p, row, outputs);
+                }
+
+                Unsafe.Add(ref yRef, row) += xi * Unsafe.Add(ref valueRef, p);
+            }
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<int>.Shared.Return(rented);
         }
     }
 
@@ -359,6 +395,17 @@ public static class SparseKernels
 
     private static void ThrowBadColumn(int column) =>
         throw new ArgumentException($"columnStarts is not ascending at column {column}.", "columnStarts");
+
+    private static void ThrowFirstBadRow(ReadOnlySpan<int> rows, int position, int outputs)
+    {
+        for (int j = 0; j < rows.Length; j++)
+        {
+            if ((uint)rows[j] >= (uint)outputs)
+            {
+                ThrowBadRow(position + j, rows[j], outputs);
+            }
+        }
+    }
 
     private static void ThrowBadRow(int position, int row, int outputs) =>
         throw new ArgumentException($"rows[{position}] = {row} is outside the {outputs} outputs.", "rows");

@@ -62,6 +62,57 @@ public sealed class SparseKernelsTests
         Assert.Equal(new float[] { 0.5f + 1 + 4, -1 + 8 }, y);
     }
 
+    [Theory]
+    [InlineData(50, 7)]
+    [InlineData(3000, 40)] // more inputs than the kernel keeps on the stack
+    public void DenseColumns_RandomLayer_IsBitIdenticalToRowByRowInInputOrder(int inputs, int outputs)
+    {
+        var rng = new Random(inputs);
+        var dense = new float[outputs * inputs];
+        for (int k = 0; k < dense.Length; k++)
+        {
+            dense[k] = rng.Next(4) == 0 ? (float)rng.NextDouble() - 0.5f : 0f;
+        }
+
+        var starts = new List<int> { 0 };
+        var rows = new List<int>();
+        var values = new List<float>();
+        for (int i = 0; i < inputs; i++)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                if (dense[(o * inputs) + i] != 0)
+                {
+                    rows.Add(o);
+                    values.Add(dense[(o * inputs) + i]);
+                }
+            }
+
+            starts.Add(rows.Count);
+        }
+
+        float[] x = CompactModelTests.RandomInput(rng, inputs);
+        float[] bias = CompactModelTests.RandomInput(rng, outputs);
+        var expected = new float[outputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            float sum = bias[o];
+            for (int i = 0; i < inputs; i++)
+            {
+                if (x[i] != 0 && dense[(o * inputs) + i] != 0)
+                {
+                    sum += x[i] * dense[(o * inputs) + i];
+                }
+            }
+
+            expected[o] = sum;
+        }
+
+        var y = new float[outputs];
+        SparseKernels.DenseColumns(x, starts.ToArray(), rows.ToArray(), values.ToArray(), bias, y);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), y.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void DenseColumns_BadStructure_ThrowsArgumentException()
     {
