@@ -195,37 +195,37 @@ public static class SparseKernels
         Span<float> outputPlane, int outH, int outW,
         int ky, int kx, int strideH, int padH, int padW, float weight)
     {
-        // Valid ox: 0 <= ox - padW + kx < inW.
+        // Valid ox: 0 <= ox - padW + kx < inW; valid oy: 0 <= oy * strideH - padH + ky < inH.
+        // Every index below stays inside the planes whose lengths ValidatePlanes checked.
         int oxStart = Math.Max(0, padW - kx);
         int oxEnd = Math.Min(outW, inW + padW - kx);
-        if (oxEnd <= oxStart)
+        int oyStart = Math.Max(0, (padH - ky + strideH - 1) / strideH);
+        int oyEnd = Math.Min(outH, ((inH - 1 + padH - ky) / strideH) + 1);
+        int width = oxEnd - oxStart;
+        if (width <= 0 || oyEnd <= oyStart || inH - 1 + padH - ky < 0)
         {
             return;
         }
 
-        int shift = kx - padW;
         var w = new Vector<float>(weight);
-        int width = Vector<float>.Count;
-        for (int oy = 0; oy < outH; oy++)
+        int lanes = Vector<float>.Count;
+        ref float inBase = ref MemoryMarshal.GetReference(inputPlane);
+        ref float outBase = ref MemoryMarshal.GetReference(outputPlane);
+        for (int oy = oyStart; oy < oyEnd; oy++)
         {
             int iy = (oy * strideH) - padH + ky;
-            if ((uint)iy >= (uint)inH)
-            {
-                continue;
-            }
-
-            Span<float> outRow = outputPlane.Slice((oy * outW) + oxStart, oxEnd - oxStart);
-            ReadOnlySpan<float> inRow = inputPlane.Slice((iy * inW) + oxStart + shift, oxEnd - oxStart);
+            ref float outRow = ref Unsafe.Add(ref outBase, (oy * outW) + oxStart);
+            ref float inRow = ref Unsafe.Add(ref inBase, (iy * inW) + oxStart + kx - padW);
             int j = 0;
-            for (; j <= outRow.Length - width; j += width)
+            for (; j <= width - lanes; j += lanes)
             {
-                Vector<float> product = w * new Vector<float>(inRow.Slice(j));
-                (new Vector<float>(outRow.Slice(j)) + product).CopyTo(outRow.Slice(j));
+                Vector<float> product = w * Vector.LoadUnsafe(ref inRow, (nuint)j);
+                (Vector.LoadUnsafe(ref outRow, (nuint)j) + product).StoreUnsafe(ref outRow, (nuint)j);
             }
 
-            for (; j < outRow.Length; j++)
+            for (; j < width; j++)
             {
-                outRow[j] += weight * inRow[j];
+                Unsafe.Add(ref outRow, j) += weight * Unsafe.Add(ref inRow, j);
             }
         }
     }
@@ -254,6 +254,19 @@ public static class SparseKernels
             ThrowLength(nameof(output), (long)channels * outH * outW, output.Length);
         }
 
+        if (kh == 2 && kw == 2 && sh == 2 && sw == 2)
+        {
+            MaxPool2x2(input, channels * outH, inH * inW, inW, outW, output);
+        }
+        else
+        {
+            MaxPool2dGeneral(input, channels, inH, inW, kh, kw, sh, sw, outH, outW, output);
+        }
+    }
+
+    /// <summary>The reference path of <see cref="MaxPool2d"/> for any window (lengths already validated).</summary>
+    internal static void MaxPool2dGeneral(ReadOnlySpan<float> input, int channels, int inH, int inW, int kh, int kw, int sh, int sw, int outH, int outW, Span<float> output)
+    {
         int o = 0;
         for (int c = 0; c < channels; c++)
         {
@@ -279,6 +292,35 @@ public static class SparseKernels
                     output[o++] = best;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The common 2×2, stride 2 case with the same comparisons in the same order as the general
+    /// loop (top-left, top-right, bottom-left, bottom-right; strictly greater replaces).
+    /// </summary>
+    private static void MaxPool2x2(ReadOnlySpan<float> input, int outRows, int planeLength, int inW, int outW, Span<float> output)
+    {
+        int outH = outRows / (input.Length / planeLength);
+        int o = 0;
+        for (int r = 0; r < outRows; r++)
+        {
+            int c = r / outH, oy = r - (c * outH);
+            ReadOnlySpan<float> top = input.Slice((c * planeLength) + (2 * oy * inW), 2 * outW);
+            ReadOnlySpan<float> bottom = input.Slice((c * planeLength) + (((2 * oy) + 1) * inW), 2 * outW);
+            Span<float> row = output.Slice(o, outW);
+            for (int ox = 0; ox < row.Length; ox++)
+            {
+                float best = top[2 * ox];
+                float v = top[(2 * ox) + 1];
+                best = v > best ? v : best;
+                v = bottom[2 * ox];
+                best = v > best ? v : best;
+                v = bottom[(2 * ox) + 1];
+                row[ox] = v > best ? v : best;
+            }
+
+            o += outW;
         }
     }
 

@@ -131,6 +131,23 @@ public sealed class SparseKernelsTests
         Assert.Equal(new float[] { 5, 8, 9, 7 }, output);
     }
 
+    [Theory]
+    [InlineData(20, 24, 24)]
+    [InlineData(3, 7, 5)] // odd sizes: the last row and column are dropped (floor mode)
+    public void MaxPool2d_TwoByTwoFastPath_IsBitIdenticalToGeneralLoop(int channels, int inH, int inW)
+    {
+        var rng = new Random(channels);
+        float[] input = CompactModelTests.RandomInput(rng, channels * inH * inW);
+        input[0] = float.NaN;
+        input[^1] = -0f;
+        int outH = inH / 2, outW = inW / 2;
+        var fast = new float[channels * outH * outW];
+        var general = new float[fast.Length];
+        SparseKernels.MaxPool2d(input, channels, inH, inW, 2, 2, 2, 2, fast);
+        SparseKernels.MaxPool2dGeneral(input, channels, inH, inW, 2, 2, 2, 2, outH, outW, general);
+        Assert.Equal(general.Select(BitConverter.SingleToInt32Bits), fast.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void Softmax_SumsToOneAndKeepsOrder()
     {
