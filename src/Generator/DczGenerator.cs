@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace EmbeddedNets.Generator;
+
+/// <summary>
+/// Turns every <c>.dcz</c> model listed in AdditionalFiles (as the text form the build logic
+/// writes, see <see cref="DczTextForm"/>) into a static class with an allocation-free
+/// <c>Predict</c>. Pipeline: text + item metadata → <see cref="DczInput"/> (bytes) →
+/// <see cref="ModelResult"/> (parsed, plain data) → all models (duplicate names, Runtime check) → source.
+/// Every step passes equatable records, so an unrelated source edit reruns nothing.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class DczGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking name of the step that reads each additional file and its metadata.</summary>
+    public const string InputsStep = "DczInputs";
+
+    /// <summary>Tracking name of the step that parses each model.</summary>
+    public const string ModelsStep = "DczModels";
+
+    /// <summary>Tracking name of the step that gathers all models with the project facts.</summary>
+    public const string ProjectStep = "DczProject";
+
+    /// <summary>Tracking name of the step that checks for the Runtime reference.</summary>
+    public const string RuntimeStep = "DczRuntime";
+
+    /// <summary>Auto emits Unrolled code for models with at most this many kept weights, Compact above.</summary>
+    public const long AutoUnrollMaxKeptWeights = 100_000;
+
+    /// <summary>The largest payload Compact mode embeds (the string literal goes to the #US metadata heap, 16 MiB in all).</summary>
+    public const int MaxEmbeddedBytes = 8 * 1024 * 1024;
+
+    private const string MetadataPrefix = "build_metadata.AdditionalFiles.";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValueProvider<string?> rootNamespace = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.RootNamespace", out string? value) ? value : null);
+
+        IncrementalValuesProvider<ModelResult> models = context.AdditionalTextsProvider
+            .Where(static text => IsModelFile(text.Path))
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Combine(rootNamespace)
+            .Select(static (pair, cancellationToken) => ReadInput(pair.Left.Left, pair.Left.Right, pair.Right, cancellationToken))
+            .WithTrackingName(InputsStep)
+            .Select(static (input, cancellationToken) => Parse(input, cancellationToken))
+            .WithTrackingName(ModelsStep);
+
+        IncrementalValueProvider<bool> runtimeReferenced = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName("EmbeddedNets.Inference.SparseKernels") is not null)
+            .WithTrackingName(RuntimeStep);
+
+        IncrementalValueProvider<(ImmutableArray<ModelResult> Models, bool RuntimeReferenced)> project = models
+            .Collect()
+            .Combine(runtimeReferenced)
+            .WithTrackingName(ProjectStep);
+
+        context.RegisterSourceOutput(project, static (spc, project) => Produce(spc, project.Models, project.RuntimeReferenced));
+    }
+
+    private static bool IsModelFile(string path) =>
+        path.EndsWith(DczTextForm.Suffix, StringComparison.OrdinalIgnoreCase)
+        || path.EndsWith(".dcz", StringComparison.OrdinalIgnoreCase);
+
+    private static DczInput ReadInput(AdditionalText text, AnalyzerConfigOptionsProvider optionsProvider, string? rootNamespace, CancellationToken cancellationToken)
+    {
+        AnalyzerConfigOptions options = optionsProvider.GetOptions(text);
+        string? Metadata(string name) =>
+            options.TryGetValue(MetadataPrefix + name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+        string originalPath = Metadata("DczOriginalPath") ?? text.Path;
+        bool isBinary = !text.Path.EndsWith(DczTextForm.Suffix, StringComparison.OrdinalIgnoreCase);
+        EquatableArray<byte> bytes = EquatableArray<byte>.Empty;
+        string? textError = null;
+        if (!isBinary)
+        {
+            SourceText? source = text.GetText(cancellationToken);
+            if (source is null)
+            {
+                textError = "the compiler could not read '" + text.Path + "'";
+            }
+            else if (DczTextForm.TryDecode(source.ToString(), out byte[] decoded, out string error))
+            {
+                bytes = new EquatableArray<byte>(decoded);
+            }
+            else
+            {
+                textError = error + " (in '" + text.Path + "')";
+            }
+        }
+
+        return new DczInput(
+            text.Path,
+            originalPath,
+            isBinary,
+            bytes,
+            textError,
+            Metadata("ClassName"),
+            Metadata("Namespace"),
+            Metadata("Visibility"),
+            Metadata("EmissionMode"),
+            string.IsNullOrWhiteSpace(rootNamespace) ? null : rootNamespace!.Trim());
+    }
+
+    private static void Produce(SourceProductionContext context, ImmutableArray<ModelResult> results, bool runtimeReferenced)
+    {
+        // Deterministic order whatever order the compiler lists the files in.
+        var byName = new Dictionary<string, ModelSpec>(StringComparer.Ordinal);
+        bool runtimeReported = false;
+        foreach (ModelResult result in results.OrderBy(r => r.Spec?.OriginalPath ?? r.Diagnostics.FirstOrDefault()?.FilePath ?? string.Empty, StringComparer.Ordinal))
+        {
+            foreach (DiagnosticInfo info in result.Diagnostics)
+            {
+                context.ReportDiagnostic(ToDiagnostic(info));
+            }
+
+            ModelSpec? spec = result.Spec;
+            if (spec is null)
+            {
+                continue;
+            }
+
+            if (byName.TryGetValue(spec.FullName, out ModelSpec? first))
+            {
+                context.ReportDiagnostic(ToDiagnostic(new DiagnosticInfo(
+                    DiagnosticDescriptors.DuplicateClass.Id,
+                    spec.OriginalPath,
+                    EquatableArray.From(new[] { spec.OriginalPath, spec.FullName, first.OriginalPath }))));
+                continue;
+            }
+
+            byName.Add(spec.FullName, spec);
+            if (!runtimeReferenced && !runtimeReported)
+            {
+                runtimeReported = true;
+                context.ReportDiagnostic(ToDiagnostic(new DiagnosticInfo(
+                    DiagnosticDescriptors.RuntimeMissing.Id, spec.OriginalPath, EquatableArray.From(new[] { spec.OriginalPath }))));
+            }
+
+            string source;
+            try
+            {
+                source = Emit(spec);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The last resort: a generator must never throw into the compiler.
+                context.ReportDiagnostic(ToDiagnostic(InternalError(spec.OriginalPath, ex)));
+                continue;
+            }
+
+            context.AddSource(spec.FullName + ".g.cs", SourceText.From(source, System.Text.Encoding.UTF8));
+        }
+    }
+
+    internal static DiagnosticInfo InternalError(string path, Exception ex) =>
+        new(DiagnosticDescriptors.InternalError.Id, path, EquatableArray.From(new[] { path, ex.GetType().Name + ": " + ex.Message }));
+
+    private static Diagnostic ToDiagnostic(DiagnosticInfo info)
+    {
+        // The location is the user's .dcz file (no span: it is binary).
+        Location location = Location.Create(info.FilePath, default, default);
+        return Diagnostic.Create(DiagnosticDescriptors.ById[info.Id], location, info.Arguments.Cast<object>().ToArray());
+    }
+}
