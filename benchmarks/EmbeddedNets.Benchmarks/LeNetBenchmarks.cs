@@ -1,0 +1,105 @@
+using BenchmarkDotNet.Attributes;
+using EmbeddedNets.Benchmarks.Engines;
+
+namespace EmbeddedNets.Benchmarks;
+
+/// <summary>
+/// Every engine on the same model and the same real MNIST images. Batch 1 runs one image per
+/// operation, cycling through <see cref="BenchCase.ImageCount"/> images so that no single image's
+/// sparsity pattern decides the result; batch 64 runs all of them per operation (the C# paths as a
+/// loop over samples, ONNX Runtime and TorchSharp as one [64, …] tensor). Everything is
+/// single-threaded. Outputs are checked against the reference in <see cref="Setup"/>.
+/// </summary>
+[Config(typeof(BenchConfig))]
+public class LeNetBenchmarks
+{
+    private EngineSet _engines = null!;
+    private BenchCase _case = null!;
+    private int _next;
+
+    public static IEnumerable<string> Models => BenchCase.Names;
+
+    [ParamsSource(nameof(Models))]
+    public string Model { get; set; } = "";
+
+    [Params(1, 64)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _case = BenchCase.Get(Model);
+        _engines = new EngineSet(_case);
+        _engines.VerifyAll(GeneratedModels.Engines(Model));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _engines.Dispose();
+
+    [Benchmark(Baseline = true, Description = "Runtime CompactModel")]
+    public float RuntimeCompact()
+    {
+        if (Batch == 1)
+        {
+            _engines.Runtime.Run(_case.Input(NextImage()), _engines.SingleOutput);
+            return _engines.SingleOutput[0];
+        }
+
+        for (int i = 0; i < BenchCase.ImageCount; i++)
+        {
+            _engines.Runtime.Run(_case.Input(i), _engines.BatchSlot(i));
+        }
+
+        return _engines.BatchOutput[0];
+    }
+
+    [Benchmark(Description = "Dense C# (TensorPrimitives)")]
+    public float DenseTensorPrimitives()
+    {
+        if (Batch == 1)
+        {
+            _engines.Dense.Run(_case.Input(NextImage()), _engines.SingleOutput);
+            return _engines.SingleOutput[0];
+        }
+
+        for (int i = 0; i < BenchCase.ImageCount; i++)
+        {
+            _engines.Dense.Run(_case.Input(i), _engines.BatchSlot(i));
+        }
+
+        return _engines.BatchOutput[0];
+    }
+
+    [Benchmark(Description = "ONNX Runtime (dense)")]
+    public float OnnxRuntime()
+    {
+        if (Batch == 1)
+        {
+            _engines.Onnx.RunOne(NextImage());
+            return _engines.SingleOutput[0];
+        }
+
+        _engines.Onnx.RunAll();
+        return _engines.BatchOutput[0];
+    }
+
+    [Benchmark(Description = "TorchSharp (dense)")]
+    public float TorchSharp()
+    {
+        if (Batch == 1)
+        {
+            _engines.Torch.RunOne(NextImage());
+            return _engines.SingleOutput[0];
+        }
+
+        _engines.Torch.RunAll();
+        return _engines.BatchOutput[0];
+    }
+
+    private int NextImage()
+    {
+        int i = _next;
+        _next = (i + 1) % BenchCase.ImageCount;
+        return i;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using EmbeddedNets.Benchmarks.Engines;
+
+namespace EmbeddedNets.Benchmarks;
+
+internal static class Program
+{
+    /// <summary>
+    /// <c>check</c>: builds every engine for every model and checks each against the reference
+    /// (fast, no timing). <c>info</c>: prints each model's sizes. Anything else goes to
+    /// BenchmarkDotNet (e.g. <c>--filter *</c>).
+    /// </summary>
+    private static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == "check")
+        {
+            foreach (string name in BenchCase.Names)
+            {
+                BenchCase c = BenchCase.Get(name);
+                using var engines = new EngineSet(c);
+                engines.VerifyAll(GeneratedModels.Engines(name));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}: every engine within {Agreement.Tolerance:G3} of the reference on {BenchCase.ImageCount} MNIST test images"));
+                if (engines.TorchNote is not null)
+                {
+                    Console.WriteLine($"{name}: TorchSharp: {engines.TorchNote}");
+                }
+            }
+
+            return 0;
+        }
+
+        if (args.Length == 1 && args[0] == "info")
+        {
+            foreach (string name in BenchCase.Names)
+            {
+                BenchCase c = BenchCase.Get(name);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}\t{c.FileBytes.Length}\t{c.Nonzeros}\t{c.DenseWeights}\t{c.Model.Info.Producer}"));
+            }
+
+            return 0;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
