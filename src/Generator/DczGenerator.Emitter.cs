@@ -64,6 +64,7 @@ public sealed partial class DczGenerator
                 EmitUnrolled(w, spec);
             }
 
+            w.Line();
             EmitThrowHelpers(w);
         }
     }
@@ -74,7 +75,7 @@ public sealed partial class DczGenerator
         w.Line("/// The model <c>" + Xml(spec.ModelName) + "</c>, compiled in from <c>" + Xml(spec.SourceFileName) + "</c> (" + spec.Mode + " mode): "
             + N(spec.InputLength) + " inputs " + Xml(Shape(spec.InputShape)) + " → " + N(spec.OutputLength) + " classes.");
         w.Line("/// <para>Size: " + N(spec.PayloadBytes) + " bytes compressed (.dcz) versus " + N(spec.DenseBytes) + " bytes of dense float32 weights and biases: "
-            + Ratio(spec) + "× smaller. " + N(spec.KeptWeightCount) + " of " + N(spec.DenseWeightCount) + " weights kept.</para>");
+            + "compression ratio " + Ratio(spec) + "×. " + N(spec.KeptWeightCount) + " of " + N(spec.DenseWeightCount) + " weights kept.</para>");
         w.Line("/// <para>" + Xml(RecordedAccuracyText(spec)) + "</para>");
         w.Line("/// <para>Layers:<br/>");
         foreach (LayerSpec layer in spec.Layers)
@@ -531,7 +532,8 @@ public sealed partial class DczGenerator
             w.Line();
             using (w.Block("private static void " + name + "Part" + I(p) + "(" + ReadOnlySpanOfFloat + " x, " + SpanOfFloat + " y)"))
             {
-                w.Line("if (x.Length != " + I(inputs) + " || y.Length != " + I(outputs) + ") ThrowLength(y.Length, " + I(outputs) + ", nameof(y));");
+                w.Line("CheckLength(x.Length, " + I(inputs) + ", nameof(x));");
+                w.Line("CheckLength(y.Length, " + I(outputs) + ", nameof(y));");
                 w.Line("ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);");
                 w.Line("float v;");
                 foreach ((int column, int start, int end) in parts[p])

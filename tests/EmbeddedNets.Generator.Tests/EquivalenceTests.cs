@@ -1,0 +1,113 @@
+extern alias RuntimeAsm;
+
+using System.Reflection;
+using EmbeddedNets.Format;
+using EmbeddedNets.Tests.Shared;
+using CompactModel = RuntimeAsm::EmbeddedNets.Inference.CompactModel;
+
+namespace EmbeddedNets.Generator.Tests;
+
+/// <summary>
+/// The generated classes, compiled and loaded, give bit-identical scores to the Runtime's
+/// CompactModel (the inference that records a file's accuracy) in both emission modes.
+/// </summary>
+public sealed class EquivalenceTests
+{
+    private const int InputsPerModel = 40;
+
+    public static TheoryData<string> Modes => new() { "Compact", "Unrolled" };
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Predict_RandomDenseModels_BitIdenticalToCompactModel(string mode)
+    {
+        var models = Enumerable.Range(0, 16).Select(seed => DczTestModels.RandomMlp(new Random(seed), seed)).ToArray();
+        AssertEquivalent(models, mode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Predict_RandomConvModels_BitIdenticalToCompactModel(string mode)
+    {
+        var models = Enumerable.Range(100, 16).Select(seed => DczTestModels.RandomCnn(new Random(seed), seed)).ToArray();
+        AssertEquivalent(models, mode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Predict_LeNetShapedModels_BitIdenticalToCompactModel(string mode)
+    {
+        // Large enough that unrolled layers split into many methods (columns, statements and taps per method).
+        AssertEquivalent([TestModels.LeNet300100(1), TestModels.LeNet5(2)], mode);
+    }
+
+    private static void AssertEquivalent(IReadOnlyList<DczModel> models, string mode)
+    {
+        var files = models.Select((m, i) => new ModelFile("/src/m" + i + ".dcz", DczFile.Write(m), EmissionMode: mode)).ToArray();
+        var (result, output) = GeneratorHarness.Run(files);
+        Assert.Empty(result.Diagnostics);
+        Assembly assembly = GeneratorHarness.Load(output);
+        for (int i = 0; i < files.Length; i++)
+        {
+            var generated = GeneratedModel.From(assembly, GeneratorHarness.RootNamespace + ".M" + i);
+            Assert.Equal(mode, generated.Constant<string>("EmissionMode"));
+            CompactModel reference = CompactModel.Load(files[i].Bytes);
+            AssertSameOnRandomInputs(generated, reference, seed: i, context: "model " + i + " (" + mode + ")");
+        }
+    }
+
+    internal static void AssertSameOnRandomInputs(GeneratedModel generated, CompactModel reference, int seed, string context)
+    {
+        Assert.Equal(reference.InputLength, generated.InputLength);
+        Assert.Equal(reference.OutputLength, generated.OutputLength);
+        var rng = new Random(seed);
+        var expected = new float[reference.OutputLength];
+        var actual = new float[reference.OutputLength];
+        var batch = new float[InputsPerModel * reference.InputLength];
+        var expectedClasses = new int[InputsPerModel];
+        for (int n = 0; n < InputsPerModel; n++)
+        {
+            float[] x = RandomInput(rng, reference.InputLength, n);
+            x.CopyTo(batch, n * x.Length);
+            reference.Run(x, expected);
+            generated.Scores(x, actual);
+            for (int j = 0; j < expected.Length; j++)
+            {
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(expected[j]) == BitConverter.SingleToInt32Bits(actual[j]),
+                    $"{context}, input {n}, output {j}: CompactModel {expected[j]:R}, generated {actual[j]:R}");
+            }
+
+            expectedClasses[n] = reference.Predict(x);
+            Assert.Equal(expectedClasses[n], generated.Classify(x));
+
+            byte[] pixels = Enumerable.Range(0, reference.InputLength).Select(_ => (byte)(rng.Next(3) == 0 ? rng.Next(256) : 0)).ToArray();
+            Assert.Equal(reference.Predict(pixels), generated.Pixels(pixels));
+        }
+
+        var spanPredictions = new int[InputsPerModel];
+        generated.BatchSpan(batch, spanPredictions);
+        Assert.Equal(expectedClasses, spanPredictions);
+        var arrayPredictions = new int[InputsPerModel];
+        generated.BatchArray(batch, arrayPredictions);
+        Assert.Equal(expectedClasses, arrayPredictions);
+    }
+
+    /// <summary>Mixed inputs: many exact zeros (the kernels skip them), some −0, mixed magnitudes.</summary>
+    internal static float[] RandomInput(Random rng, int length, int variant)
+    {
+        var x = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            int r = rng.Next(10);
+            x[i] = r switch
+            {
+                < 4 => 0f,
+                4 when variant % 3 == 0 => -0f,
+                _ => (float)((rng.NextDouble() * 2) - 1) * (float)Math.Pow(10, rng.Next(-2, 2)),
+            };
+        }
+
+        return x;
+    }
+}
