@@ -4,11 +4,14 @@ using EmbeddedNets.Benchmarks.Engines;
 namespace EmbeddedNets.Benchmarks;
 
 /// <summary>
-/// Every engine on the same model and the same real MNIST images. Batch 1 runs one image per
+/// The generated classes (both emission modes), dense C#, ONNX Runtime and TorchSharp on the same
+/// model and the same real MNIST images. Batch 1 runs one image per
 /// operation, cycling through <see cref="BenchCase.ImageCount"/> images so that no single image's
 /// sparsity pattern decides the result; batch 64 runs all of them per operation (the C# paths as a
 /// loop over samples, ONNX Runtime and TorchSharp as one [64, …] tensor). Everything is
-/// single-threaded. Outputs are checked against the reference in <see cref="Setup"/>.
+/// single-threaded (the generated classes' <c>PredictBatch</c>, which goes parallel from 64 samples,
+/// is not used). Outputs are checked against the reference in <see cref="Setup"/>; the Runtime's
+/// CompactModel is checked there too but not timed: the Compact class runs exactly it.
 /// </summary>
 [Config(typeof(BenchConfig))]
 public class LeNetBenchmarks
@@ -16,6 +19,7 @@ public class LeNetBenchmarks
     private EngineSet _engines = null!;
     private BenchCase _case = null!;
     private int _next;
+    private bool _lenet5;
 
     public static IEnumerable<string> Models => BenchCase.Names;
 
@@ -29,6 +33,7 @@ public class LeNetBenchmarks
     public void Setup()
     {
         _case = BenchCase.Get(Model);
+        _lenet5 = Model == "lenet-5";
         _engines = new EngineSet(_case);
         _engines.VerifyAll(GeneratedModels.Engines(Model));
     }
@@ -36,18 +41,69 @@ public class LeNetBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _engines.Dispose();
 
-    [Benchmark(Baseline = true, Description = "Runtime CompactModel")]
-    public float RuntimeCompact()
+    [Benchmark(Baseline = true, Description = "Generated, Compact")]
+    public float GeneratedCompact()
     {
+        float[] o = _engines.SingleOutput;
         if (Batch == 1)
         {
-            _engines.Runtime.Run(_case.Input(NextImage()), _engines.SingleOutput);
-            return _engines.SingleOutput[0];
+            int i = NextImage();
+            if (_lenet5)
+            {
+                LeNet5Compact.Predict(_case.Input(i), o);
+            }
+            else
+            {
+                LeNet300100Compact.Predict(_case.Input(i), o);
+            }
+
+            return o[0];
         }
 
         for (int i = 0; i < BenchCase.ImageCount; i++)
         {
-            _engines.Runtime.Run(_case.Input(i), _engines.BatchSlot(i));
+            if (_lenet5)
+            {
+                LeNet5Compact.Predict(_case.Input(i), _engines.BatchSlot(i));
+            }
+            else
+            {
+                LeNet300100Compact.Predict(_case.Input(i), _engines.BatchSlot(i));
+            }
+        }
+
+        return _engines.BatchOutput[0];
+    }
+
+    [Benchmark(Description = "Generated, Unrolled")]
+    public float GeneratedUnrolled()
+    {
+        float[] o = _engines.SingleOutput;
+        if (Batch == 1)
+        {
+            int i = NextImage();
+            if (_lenet5)
+            {
+                LeNet5Unrolled.Predict(_case.Input(i), o);
+            }
+            else
+            {
+                LeNet300100Unrolled.Predict(_case.Input(i), o);
+            }
+
+            return o[0];
+        }
+
+        for (int i = 0; i < BenchCase.ImageCount; i++)
+        {
+            if (_lenet5)
+            {
+                LeNet5Unrolled.Predict(_case.Input(i), _engines.BatchSlot(i));
+            }
+            else
+            {
+                LeNet300100Unrolled.Predict(_case.Input(i), _engines.BatchSlot(i));
+            }
         }
 
         return _engines.BatchOutput[0];
