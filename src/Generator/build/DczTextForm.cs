@@ -129,8 +129,8 @@ namespace EmbeddedNets.Generator.Build
 
     /// <summary>
     /// Writes the text form of each .dcz in <see cref="Sources"/> to its <c>DczTextPath</c>
-    /// metadata. Writes only when the text changed (temp file + rename); when it did not, only the
-    /// timestamp is refreshed so MSBuild's Inputs/Outputs check sees the target as up to date.
+    /// metadata, only when the text changed (temp file + rename), so an unchanged model does not
+    /// make the compiler run again. (The targets touch a stamp file for MSBuild's Inputs/Outputs.)
     /// </summary>
     public sealed class EmbeddedNetsWriteDczText : Task
     {
@@ -178,7 +178,6 @@ namespace EmbeddedNets.Generator.Build
             string text = DczTextForm.Encode(File.ReadAllBytes(source));
             if (File.Exists(target) && string.Equals(File.ReadAllText(target), text, StringComparison.Ordinal))
             {
-                File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
                 return;
             }
 
