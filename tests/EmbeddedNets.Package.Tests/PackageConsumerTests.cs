@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using EmbeddedNets.Format;
+using EmbeddedNets.Inference;
+using EmbeddedNets.Tests.Shared;
+
+namespace EmbeddedNets.Package.Tests;
+
+/// <summary>
+/// The user's path: pack EmbeddedNets.Runtime and EmbeddedNets.Generator into a folder feed,
+/// create a new console project outside the repository that references the generator package
+/// and lists a binary .dcz as AdditionalFiles, build it, run it, and compare its output with the
+/// Runtime's own inference.
+/// </summary>
+public sealed class PackageConsumerTests : IDisposable
+{
+    private static readonly string s_root = Metadata("RepositoryRoot");
+    private static readonly string s_configuration = Metadata("Configuration");
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "embeddednets-package-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A build server may still hold a file; the temp folder is cleaned by the OS.
+        }
+    }
+
+    [Fact]
+    public void ConsumerOfPackages_BuildsAndPredictsLikeTheRuntime()
+    {
+        string feed = Path.Combine(_work, "feed");
+        Directory.CreateDirectory(feed);
+        foreach (string project in new[] { "src/Runtime/EmbeddedNets.Runtime.csproj", "src/Generator/EmbeddedNets.Generator.csproj" })
+        {
+            Dotnet(s_root, inheritBuildSettings: true, "pack", Path.Combine(s_root, project), "-c", s_configuration, "--no-build", "-o", feed);
+        }
+
+        string[] packages = Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        Assert.Equal(new[] { "EmbeddedNets.Generator.0.1.0.nupkg", "EmbeddedNets.Runtime.0.1.0.nupkg" }, packages);
+
+        // A dense and a conv model, one per emission mode.
+        DczModel mlp = DczTestModels.RandomMlp(new Random(41), 41);
+        DczModel cnn = DczTestModels.RandomCnn(new Random(42), 42);
+        string app = Path.Combine(_work, "Consumer");
+        Directory.CreateDirectory(Path.Combine(app, "Models"));
+        File.WriteAllBytes(Path.Combine(app, "Models", "tiny-mlp.dcz"), DczFile.Write(mlp));
+        File.WriteAllBytes(Path.Combine(app, "Models", "tiny-cnn.dcz"), DczFile.Write(cnn));
+        File.WriteAllText(Path.Combine(_work, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+              <config>
+                <add key="globalPackagesFolder" value="{Path.Combine(_work, "packages")}" />
+              </config>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(app, "Consumer.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <RootNamespace>Consumer</RootNamespace>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="EmbeddedNets.Generator" Version="0.1.0" />
+              </ItemGroup>
+              <ItemGroup>
+                <AdditionalFiles Include="Models/tiny-mlp.dcz" EmissionMode="Unrolled" />
+                <AdditionalFiles Include="Models/tiny-cnn.dcz" ClassName="TinyConv" EmissionMode="Compact" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using System.Globalization;
+            using Consumer;
+
+            Print("mlp", TinyMlp.InputLength, TinyMlp.OutputLength, TinyMlp.Predict);
+            Print("cnn", TinyConv.InputLength, TinyConv.OutputLength, TinyConv.Predict);
+
+            static void Print(string name, int inputs, int outputs, Action<ReadOnlySpan<float>, Span<float>> predict)
+            {
+                var x = new float[inputs];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = (i % 7) - 3 + (i * 0.01f);
+                }
+
+                var y = new float[outputs];
+                predict(x, y);
+                Console.WriteLine(name + " " + string.Join(" ", y.Select(v => BitConverter.SingleToInt32Bits(v).ToString(CultureInfo.InvariantCulture))));
+            }
+            """);
+
+        string output = Dotnet(app, inheritBuildSettings: false, "run", "-c", "Release");
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(Expected("mlp", mlp), lines);
+        Assert.Contains(Expected("cnn", cnn), lines);
+    }
+
+    private static string Expected(string name, DczModel model)
+    {
+        CompactModel compact = CompactModel.Create(model);
+        var x = new float[compact.InputLength];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (i % 7) - 3 + (i * 0.01f);
+        }
+
+        var y = new float[compact.OutputLength];
+        compact.Run(x, y);
+        return name + " " + string.Join(" ", y.Select(v => BitConverter.SingleToInt32Bits(v).ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private static string Metadata(string key) =>
+        typeof(PackageConsumerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
+        ?? throw new InvalidOperationException("missing assembly metadata " + key);
+
+    private static string Dotnet(string directory, bool inheritBuildSettings, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Packing finds this repository's outputs where they were built; the consumer must not
+        // inherit the repository's artifacts folder.
+        if (!inheritBuildSettings)
+        {
+            start.Environment.Remove("EMBEDDEDNETS_ARTIFACTS");
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 5 minutes");
+        }
+
+        string text = stdout.Result + stderr.Result;
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} in {directory} exited with {process.ExitCode}:\n{text}");
+        return stdout.Result;
+    }
+}
