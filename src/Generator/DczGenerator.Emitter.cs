@@ -380,6 +380,10 @@ public sealed partial class DczGenerator
             EmitRunBody(w, spec);
         }
 
+        // Straight-line weight code has no references to annotate; nullable analysis of tens of
+        // thousands of statements would only slow the build.
+        w.Line();
+        w.Line("#nullable disable");
         foreach (LayerSpec layer in spec.Layers)
         {
             if (layer.Kind == LayerKind.Dense)
@@ -391,6 +395,8 @@ public sealed partial class DczGenerator
                 EmitConv(w, layer);
             }
         }
+
+        w.Line("#nullable restore");
     }
 
     private enum Buffer
@@ -534,7 +540,6 @@ public sealed partial class DczGenerator
             {
                 w.Line("CheckLength(x.Length, " + I(inputs) + ", nameof(x));");
                 w.Line("CheckLength(y.Length, " + I(outputs) + ", nameof(y));");
-                w.Line("ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);");
                 w.Line("float v;");
                 foreach ((int column, int start, int end) in parts[p])
                 {
@@ -543,7 +548,7 @@ public sealed partial class DczGenerator
                     {
                         for (int k = start; k < end; k++)
                         {
-                            w.Line("global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, " + I(rows[k]) + ") += v * " + FloatLiteral(weights[k]) + ";");
+                            w.Line("y[" + I(rows[k]) + "] += v * " + FloatLiteral(weights[k]) + ";");
                         }
                     }
                 }

@@ -28,7 +28,7 @@ public sealed partial class DczGenerator : IIncrementalGenerator
     public const string RuntimeStep = "DczRuntime";
 
     /// <summary>Auto emits Unrolled code for models with at most this many kept weights, Compact above.</summary>
-    public const long AutoUnrollMaxKeptWeights = 100_000;
+    public const long AutoUnrollMaxKeptWeights = 50_000;
 
     /// <summary>The largest payload Compact mode embeds (the string literal goes to the #US metadata heap, 16 MiB in all).</summary>
     public const int MaxEmbeddedBytes = 8 * 1024 * 1024;

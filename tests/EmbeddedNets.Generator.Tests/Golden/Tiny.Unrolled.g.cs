@@ -200,6 +200,8 @@ namespace Test.Models
             return a.Slice(0, 2);
         }
 
+        #nullable disable
+
         // fc: Dense 4→2, 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 36 bytes
         private static void Layer0(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
@@ -213,25 +215,25 @@ namespace Test.Models
         {
             CheckLength(x.Length, 4, nameof(x));
             CheckLength(y.Length, 2, nameof(y));
-            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             float v;
             v = x[0];
             if (v != 0f)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, 0) += v * 0.5f;
+                y[0] += v * 0.5f;
             }
             v = x[1];
             if (v != 0f)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, 0) += v * -0.5f;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, 1) += v * 0.5f;
+                y[0] += v * -0.5f;
+                y[1] += v * 0.5f;
             }
             v = x[3];
             if (v != 0f)
             {
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, 1) += v * 0.5f;
+                y[1] += v * 0.5f;
             }
         }
+        #nullable restore
 
         private static void CheckLength(int actual, int expected, string name)
         {
