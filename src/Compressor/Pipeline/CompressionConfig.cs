@@ -1,0 +1,108 @@
+using System.Text.Json.Serialization;
+
+namespace EmbeddedNets.Compressor.Pipeline;
+
+/// <summary>
+/// Every setting of a compression run. Defaults come from <see cref="DefaultConfigs"/> per model;
+/// a JSON file (<c>--config</c>) overrides any subset of them (objects merge key by key).
+/// </summary>
+public sealed class CompressionConfig
+{
+    /// <summary>Mini-batch size for every training stage.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Dense training.</summary>
+    public TrainingStageConfig Baseline { get; set; } = new();
+
+    /// <summary>Iterative pruning with retraining.</summary>
+    public PruneConfig Prune { get; set; } = new();
+
+    /// <summary>Weight sharing by k-means and centroid fine-tuning.</summary>
+    public QuantizeConfig Quantize { get; set; } = new();
+
+    /// <summary>How the .dcz is encoded.</summary>
+    public EncodeConfig Encode { get; set; } = new();
+}
+
+/// <summary>Learning-rate schedule over the epochs of one stage.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LearningRateSchedule>))]
+public enum LearningRateSchedule
+{
+    /// <summary>The same rate every epoch.</summary>
+    Constant,
+
+    /// <summary>Half-cosine from the rate down to <c>MinLearningRateFraction</c> × rate over the stage.</summary>
+    Cosine,
+}
+
+/// <summary>Settings of a stage that trains with SGD + momentum.</summary>
+public class TrainingStageConfig
+{
+    /// <summary>Epochs (passes over the training set).</summary>
+    public int Epochs { get; set; }
+
+    /// <summary>Initial learning rate.</summary>
+    public double LearningRate { get; set; } = 0.01;
+
+    /// <summary>How the rate changes across the stage's epochs.</summary>
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Cosine;
+
+    /// <summary>Final rate as a fraction of <see cref="LearningRate"/> (cosine schedule).</summary>
+    public double MinLearningRateFraction { get; set; } = 0.01;
+
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>L2 weight decay on weights (not biases or centroids).</summary>
+    public double WeightDecay { get; set; }
+}
+
+/// <summary>Pruning: per-layer threshold = quality × std of the layer's dense baseline weights.</summary>
+public sealed class PruneConfig : TrainingStageConfig
+{
+    /// <summary>
+    /// Prune → retrain rounds. Round r (1-based) prunes with quality × r / Iterations, so the
+    /// threshold rises to its final value; pruned weights stay pruned. <see cref="TrainingStageConfig.Epochs"/> is per round.
+    /// </summary>
+    public int Iterations { get; set; } = 3;
+
+    /// <summary>Final quality parameter per weighted layer (a missing layer is not pruned).</summary>
+    public Dictionary<string, double> Quality { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Centroid initialisation for k-means (paper Section 3.2).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CentroidInit>))]
+public enum CentroidInit
+{
+    /// <summary>Evenly spaced between the smallest and largest kept weight (the paper's default and best).</summary>
+    Linear,
+
+    /// <summary>Evenly spaced on the cumulative distribution of the kept weights.</summary>
+    Density,
+
+    /// <summary>k kept weights drawn at random (seeded).</summary>
+    Random,
+}
+
+/// <summary>Weight sharing: k-means per layer, then centroid fine-tuning.</summary>
+public sealed class QuantizeConfig : TrainingStageConfig
+{
+    /// <summary>Bits per weight index per layer (codebook of up to 2^bits shared weights), 1–8.</summary>
+    public Dictionary<string, int> Bits { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Centroid initialisation.</summary>
+    public CentroidInit Init { get; set; } = CentroidInit.Linear;
+
+    /// <summary>Cap on Lloyd iterations.</summary>
+    public int KMeansIterations { get; set; } = 500;
+}
+
+/// <summary>Encoding settings.</summary>
+public sealed class EncodeConfig
+{
+    /// <summary>
+    /// Bits per relative index per layer, 1–12; a layer that is missing (or 0) gets the width
+    /// that makes its record smallest, found by encoding every width.
+    /// </summary>
+    public Dictionary<string, int> GapBits { get; set; } = new(StringComparer.Ordinal);
+}

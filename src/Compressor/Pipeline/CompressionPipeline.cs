@@ -1,0 +1,574 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EmbeddedNets.Compressor.Checkpoints;
+using EmbeddedNets.Compressor.Data;
+using EmbeddedNets.Compressor.Export;
+using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Compressor.Pruning;
+using EmbeddedNets.Compressor.Quantization;
+using EmbeddedNets.Compressor.Reporting;
+using EmbeddedNets.Compressor.Training;
+using EmbeddedNets.Data;
+using EmbeddedNets.Format;
+using EmbeddedNets.Inference;
+using TorchSharp;
+
+namespace EmbeddedNets.Compressor.Pipeline;
+
+/// <summary>What a compression run needs besides the configuration.</summary>
+public sealed class CompressionOptions
+{
+    /// <summary>The network to train and compress.</summary>
+    public required ArchitectureSpec Architecture { get; init; }
+
+    /// <summary>The effective settings (defaults merged with any config file).</summary>
+    public required CompressionConfig Config { get; init; }
+
+    /// <summary>Folder with the four MNIST IDX files.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The .dcz file to write.</summary>
+    public required string OutputPath { get; init; }
+
+    /// <summary>Report folder; null means <c>OUT.report</c> next to the output.</summary>
+    public string? ReportDirectory { get; init; }
+
+    /// <summary>Checkpoint folder; null means <c>OUT.work</c> next to the output.</summary>
+    public string? WorkDirectory { get; init; }
+
+    /// <summary>Seed of weight initialisation, shuffles and random centroid init.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>TorchSharp CPU threads (results are reproducible for a given count).</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Continue from a matching checkpoint in the work folder (the default).</summary>
+    public bool Resume { get; init; } = true;
+
+    /// <summary>Name recorded with the accuracy in the file.</summary>
+    public string TestSetName { get; init; } = "mnist-test";
+
+    /// <summary>The command line, for the report.</summary>
+    public string? CommandLine { get; init; }
+
+    /// <summary>Where progress goes.</summary>
+    public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>Redraw a live progress line during epochs.</summary>
+    public bool LiveProgress { get; init; }
+
+    /// <summary>
+    /// Stop after this many completed steps (epochs, prune and k-means actions) of the plan,
+    /// leaving the checkpoint behind; used to test resuming. Null runs to the end.
+    /// </summary>
+    public int? StopAfterSteps { get; init; }
+}
+
+/// <summary>The outcome of a compression run.</summary>
+/// <param name="OutputPath">The .dcz written (null when the run was stopped early).</param>
+/// <param name="ReportDirectory">The report folder (null when stopped early).</param>
+/// <param name="FileBytes">Size of the .dcz.</param>
+/// <param name="DenseBytes">Weights and biases as dense float32.</param>
+/// <param name="Metrics">The accuracy recorded in the file (Runtime inference on the written file).</param>
+/// <param name="BaselineAccuracy">Test accuracy of the dense network (TorchSharp), 0–1.</param>
+/// <param name="WallSeconds">Wall time of this invocation.</param>
+/// <param name="TrainSeconds">Training time summed over this and any resumed earlier invocations.</param>
+/// <param name="ResumedFrom">Which checkpoint the run continued from, or null for a fresh start.</param>
+public sealed record CompressionResult(
+    string? OutputPath,
+    string? ReportDirectory,
+    int FileBytes,
+    long DenseBytes,
+    RecordedMetrics? Metrics,
+    double BaselineAccuracy,
+    double WallSeconds,
+    double TrainSeconds,
+    string? ResumedFrom);
+
+/// <summary>One epoch of training, as logged and kept in the checkpoint for the report.</summary>
+public sealed record EpochRecord(string Stage, int Round, int Epoch, int Epochs, double LearningRate, double Loss, double TestAccuracy, double Seconds);
+
+/// <summary>
+/// The Deep Compression pipeline (Han, Mao &amp; Dally 2016) on TorchSharp: dense training,
+/// iterative magnitude pruning with retraining, per-layer k-means weight sharing with centroid
+/// fine-tuning, then the .dcz encoding (relative indices with fillers, Huffman) through the
+/// shared format code. The accuracy written into the file is measured by reading the written
+/// file back and running the Runtime's own inference on the whole test set.
+/// </summary>
+public static class CompressionPipeline
+{
+    private const string StateFile = "state.ckpt";
+    private const string BaselineFile = "baseline.ckpt";
+    private const string PrunedFile = "pruned.ckpt";
+
+    private static readonly JsonSerializerOptions s_headerJson = new() { WriteIndented = false };
+
+    private enum StepKind
+    {
+        BaselineEpoch,
+        Prune,
+        PruneEpoch,
+        Quantize,
+        QuantizeEpoch,
+    }
+
+    /// <summary>Runs the whole pipeline and writes the .dcz and its report.</summary>
+    /// <exception cref="FileNotFoundException">An MNIST file is missing.</exception>
+    /// <exception cref="InvalidDataException">An MNIST file is corrupt.</exception>
+    public static CompressionResult Run(CompressionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var progress = new ProgressReporter(options.Log, options.LiveProgress);
+        ArchitectureSpec arch = options.Architecture;
+        CompressionConfig config = options.Config;
+        string output = Path.GetFullPath(options.OutputPath);
+        string work = Path.GetFullPath(options.WorkDirectory ?? output + ".work");
+        string report = Path.GetFullPath(options.ReportDirectory ?? output + ".report");
+
+        MnistDataset data = Mnist.Load(options.DataDirectory);
+        int sampleLength = arch.InputShape.Aggregate(1, (a, b) => a * b);
+        if (data.Train.PixelsPerImage != sampleLength)
+        {
+            throw new InvalidDataException($"{options.DataDirectory}: images have {data.Train.PixelsPerImage} pixels but {arch.Name} takes {sampleLength} inputs");
+        }
+
+        progress.Line(string.Create(CultureInfo.InvariantCulture,
+            $"dcz compress: {arch.Name}, {data.Train.Count} training / {data.Test.Count} test images, seed {options.Seed}, {options.Threads} thread(s)"));
+
+        torch.set_num_threads(options.Threads);
+        torch.random.manual_seed(unchecked((long)options.Seed));
+        using var train = new TensorSet("training set", data.Train.Images, data.Train.Labels, data.Train.Count, arch);
+        using var test = new TensorSet("test set", data.Test.Images, data.Test.Labels, data.Test.Count, arch);
+        using var network = new SpecNetwork(arch);
+        var states = network.Weighted.Select(w => new LayerState(w)).ToList();
+        try
+        {
+            var run = new PipelineRun(options, config, network, states, train, test, progress, work, DataHash(data));
+            bool finished = run.Execute();
+            if (!finished)
+            {
+                progress.Line($"stopped after step {options.StopAfterSteps}; checkpoint in {work}");
+                return new CompressionResult(null, null, 0, arch.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom);
+            }
+
+            // Encode, measure on the written bytes, write the final file.
+            DczModel model = ChooseGapBits(arch, states, config, options.Seed);
+            byte[] draftBytes = DczFile.Write(model);
+            DczModel readBack = DczFile.Read(draftBytes);
+            progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
+            int correct = CompactModel.Create(readBack).CountCorrect(data.Test.Images, data.Test.Labels, data.Test.Count);
+            var metrics = new RecordedMetrics(options.TestSetName, data.Test.Count, correct);
+            byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
+            if (!DczFile.Write(DczExporter.WithMetrics(DczFile.Read(finalBytes), metrics)).AsSpan().SequenceEqual(finalBytes))
+            {
+                throw new InvalidOperationException("the final file does not read back to the model that was measured");
+            }
+
+            string? outDir = Path.GetDirectoryName(output);
+            if (outDir is not null)
+            {
+                Directory.CreateDirectory(outDir);
+            }
+
+            AtomicFile.WriteAllBytes(output, finalBytes);
+            DczInspection inspection = DczFile.Inspect(finalBytes);
+            progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference)"));
+
+            var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom);
+            ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList()));
+            progress.Line($"report: {Path.Combine(report, "report.md")}");
+            return result;
+        }
+        finally
+        {
+            foreach (LayerState s in states)
+            {
+                s.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// For every layer without a fixed gap width, encodes the model with each width 1–12 and keeps
+    /// the one that makes the file smallest (ties go to the narrower width).
+    /// </summary>
+    private static DczModel ChooseGapBits(ArchitectureSpec arch, IReadOnlyList<LayerState> states, CompressionConfig config, ulong seed)
+    {
+        var widths = arch.WeightedLayers.ToDictionary(
+            l => l.Name,
+            l => config.Encode.GapBits.TryGetValue(l.Name, out int fixedBits) && fixedBits > 0 ? fixedBits : 4,
+            StringComparer.Ordinal);
+        DczModel model = DczExporter.Export(arch, states, widths, null, seed);
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            DczLayer layer = model.Layers[i];
+            if (layer is not (DenseLayer or Conv2dLayer) || (config.Encode.GapBits.TryGetValue(layer.Name, out int f) && f > 0))
+            {
+                continue;
+            }
+
+            DczModel best = model;
+            int bestLength = int.MaxValue;
+            for (int bits = 1; bits <= 12; bits++)
+            {
+                DczModel candidate = DczExporter.WithGapBits(model, i, bits);
+                int length = DczFile.Write(candidate).Length;
+                if (length < bestLength)
+                {
+                    best = candidate;
+                    bestLength = length;
+                }
+            }
+
+            model = best;
+        }
+
+        return model;
+    }
+
+    private static string DataHash(MnistDataset data)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (MnistSet set in new[] { data.Train, data.Test })
+        {
+            sha.AppendData(BitConverter.GetBytes(set.Count));
+            sha.AppendData(set.Images);
+            sha.AppendData(set.Labels);
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static string Hash(params string[] parts) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", parts))));
+
+    private static Dictionary<string, float[]>? LoadWeights(string work, string file, IReadOnlyList<LayerState> states)
+    {
+        string path = Path.Combine(work, file);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        TensorArchive archive = TensorArchive.Load(path);
+        return states.ToDictionary(s => s.Name, s => archive.GetFloats(s.Name + ".weight", out _), StringComparer.Ordinal);
+    }
+
+    private static Dictionary<string, float[]> CurrentWeights(IReadOnlyList<LayerState> states) =>
+        states.ToDictionary(s => s.Name, s => s.Layer.Weight.detach().contiguous().data<float>().ToArray(), StringComparer.Ordinal);
+
+    private static float[] Centroids(LayerState s) => s.Centroids is null ? Array.Empty<float>() : s.Centroids.data<float>().ToArray();
+
+    private static string F(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>What a checkpoint header records beside the tensors.</summary>
+    internal sealed class CheckpointHeader
+    {
+        public int Format { get; set; } = 1;
+
+        public string Key { get; set; } = string.Empty;
+
+        public int Completed { get; set; }
+
+        public Dictionary<string, double> BaselineStd { get; set; } = new(StringComparer.Ordinal);
+
+        public double? BaselineAccuracy { get; set; }
+
+        public double TrainSeconds { get; set; }
+
+        public List<EpochRecord> History { get; set; } = new();
+
+        public List<string> PruneLog { get; set; } = new();
+    }
+
+    private readonly record struct Step(StepKind Kind, string Stage, int Round, int Epoch, int Epochs);
+
+    /// <summary>The state of one invocation: the plan of steps, the checkpoints, the training loop.</summary>
+    private sealed class PipelineRun
+    {
+        private readonly CompressionOptions _options;
+        private readonly CompressionConfig _config;
+        private readonly IReadOnlyList<LayerState> _states;
+        private readonly TensorSet _train;
+        private readonly TensorSet _test;
+        private readonly ProgressReporter _progress;
+        private readonly Trainer _trainer;
+        private readonly string _work;
+        private readonly List<Step> _plan = new();
+        private readonly int _baselineEnd;
+        private readonly int _pruneEnd;
+        private readonly string _baselineKey;
+        private readonly string _pruneKey;
+        private readonly string _fullKey;
+
+        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet test, ProgressReporter progress, string work, string dataHash)
+        {
+            _options = options;
+            _config = config;
+            _states = states;
+            _train = train;
+            _test = test;
+            _progress = progress;
+            _work = work;
+            _trainer = new Trainer(network, states);
+
+            for (int e = 0; e < config.Baseline.Epochs; e++)
+            {
+                _plan.Add(new Step(StepKind.BaselineEpoch, "baseline", 0, e, config.Baseline.Epochs));
+            }
+
+            _baselineEnd = _plan.Count;
+            for (int r = 1; r <= config.Prune.Iterations; r++)
+            {
+                _plan.Add(new Step(StepKind.Prune, "prune", r, 0, 0));
+                for (int e = 0; e < config.Prune.Epochs; e++)
+                {
+                    _plan.Add(new Step(StepKind.PruneEpoch, "prune", r, e, config.Prune.Epochs));
+                }
+            }
+
+            _pruneEnd = _plan.Count;
+            _plan.Add(new Step(StepKind.Quantize, "quantize", 0, 0, 0));
+            for (int e = 0; e < config.Quantize.Epochs; e++)
+            {
+                _plan.Add(new Step(StepKind.QuantizeEpoch, "quantize", 0, e, config.Quantize.Epochs));
+            }
+
+            // Each stage's key covers everything its result depends on, so a checkpoint is reused
+            // exactly when it is the state this configuration would reach (e.g. a run with other
+            // quantization settings starts from the same pruned network).
+            string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
+            _baselineKey = Hash("dcz-v1", options.Architecture.Name, options.Seed.ToString(CultureInfo.InvariantCulture), dataHash, config.BatchSize.ToString(CultureInfo.InvariantCulture), Json(config.Baseline));
+            _pruneKey = Hash(_baselineKey, Json(config.Prune));
+            _fullKey = Hash(_pruneKey, Json(config.Quantize));
+        }
+
+        public CheckpointHeader Header { get; private set; } = new();
+
+        public string? ResumedFrom { get; private set; }
+
+        /// <summary>Runs the plan from wherever a checkpoint leaves it; false when stopped early.</summary>
+        public bool Execute()
+        {
+            if (_options.Resume)
+            {
+                TryResume();
+            }
+            else
+            {
+                Header = new CheckpointHeader { Key = _fullKey };
+            }
+
+            Directory.CreateDirectory(_work);
+            int total = _plan.Count;
+            double stepSeconds = 0;
+            int timedSteps = 0;
+            if (Header.Completed == 0 && _baselineEnd == 0)
+            {
+                FinishBaseline();
+            }
+
+            for (int i = Header.Completed; i < total; i++)
+            {
+                if (_options.StopAfterSteps is int stop && i >= stop)
+                {
+                    return false;
+                }
+
+                Step step = _plan[i];
+                double start = _progress.Elapsed;
+                switch (step.Kind)
+                {
+                    case StepKind.BaselineEpoch:
+                        Epoch(step, _config.Baseline, i, total, stepSeconds / Math.Max(1, timedSteps));
+                        break;
+                    case StepKind.PruneEpoch:
+                        Epoch(step, _config.Prune, i, total, stepSeconds / Math.Max(1, timedSteps));
+                        break;
+                    case StepKind.QuantizeEpoch:
+                        Epoch(step, _config.Quantize, i, total, stepSeconds / Math.Max(1, timedSteps));
+                        break;
+                    case StepKind.Prune:
+                        Prune(step.Round);
+                        break;
+                    case StepKind.Quantize:
+                        Quantize();
+                        break;
+                }
+
+                double seconds = _progress.Elapsed - start;
+                Header.TrainSeconds += seconds;
+                if (step.Kind is StepKind.BaselineEpoch or StepKind.PruneEpoch or StepKind.QuantizeEpoch)
+                {
+                    stepSeconds += seconds;
+                    timedSteps++;
+                }
+
+                Header.Completed = i + 1;
+                if (i + 1 == _baselineEnd)
+                {
+                    FinishBaseline();
+                }
+
+                Header.Key = _fullKey;
+                Save(StateFile, Header);
+                if (i + 1 == _pruneEnd)
+                {
+                    Save(PrunedFile, WithKey(_pruneKey));
+                }
+            }
+
+            return true;
+        }
+
+        private void FinishBaseline()
+        {
+            if (Header.BaselineAccuracy is null)
+            {
+                int correct = _trainer.CountCorrect(_test);
+                Header.BaselineAccuracy = (double)correct / _test.Count;
+            }
+
+            foreach (LayerState s in _states)
+            {
+                Header.BaselineStd[s.Name] = Pruner.StandardDeviation(s.Layer.Weight);
+            }
+
+            _progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"dense baseline: test accuracy {Header.BaselineAccuracy * 100:F2} % (error {(1 - Header.BaselineAccuracy) * 100:F2} %)"));
+            Save(BaselineFile, WithKey(_baselineKey));
+        }
+
+        private CheckpointHeader WithKey(string key)
+        {
+            string json = JsonSerializer.Serialize(Header, s_headerJson);
+            CheckpointHeader copy = JsonSerializer.Deserialize<CheckpointHeader>(json, s_headerJson)!;
+            copy.Key = key;
+            return copy;
+        }
+
+        private void Save(string file, CheckpointHeader header)
+        {
+            TensorArchive archive = NetworkCheckpoint.Capture(_states, JsonSerializer.Serialize(header, s_headerJson));
+            archive.Save(Path.Combine(_work, file));
+        }
+
+        private void TryResume()
+        {
+            foreach ((string file, string key, int completed) in new[] { (StateFile, _fullKey, -1), (PrunedFile, _pruneKey, _pruneEnd), (BaselineFile, _baselineKey, _baselineEnd) })
+            {
+                string path = Path.Combine(_work, file);
+                if (!File.Exists(path))
+                {
+                    continue;
+                }
+
+                TensorArchive archive;
+                CheckpointHeader? header;
+                try
+                {
+                    archive = TensorArchive.Load(path);
+                    header = JsonSerializer.Deserialize<CheckpointHeader>(archive.Header, s_headerJson);
+                }
+                catch (Exception e) when (e is InvalidDataException or JsonException or IOException)
+                {
+                    _progress.Line($"ignoring checkpoint {path}: {e.Message}");
+                    continue;
+                }
+
+                if (header is null || header.Key != key || header.Format != 1)
+                {
+                    continue;
+                }
+
+                NetworkCheckpoint.Restore(_states, archive);
+                Header = header;
+                if (completed >= 0)
+                {
+                    Header.Completed = completed;
+                }
+
+                ResumedFrom = path;
+                _progress.Line(string.Create(CultureInfo.InvariantCulture, $"resuming from {path} after step {Header.Completed} of {_plan.Count}"));
+                return;
+            }
+
+            Header = new CheckpointHeader { Key = _fullKey };
+        }
+
+        private void Epoch(Step step, TrainingStageConfig stage, int index, int total, double meanStepSeconds)
+        {
+            double lr = Trainer.LearningRate(stage, step.Epoch);
+            ulong shuffle = SplitMix64.Combine(_options.Seed, (ulong)step.Kind, (ulong)step.Round, (ulong)step.Epoch);
+            string label = step.Round > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"{step.Stage} {step.Round}/{_config.Prune.Iterations} epoch {step.Epoch + 1}/{step.Epochs}")
+                : string.Create(CultureInfo.InvariantCulture, $"{step.Stage} epoch {step.Epoch + 1}/{step.Epochs}");
+            int remainingEpochs = _plan.Skip(index).Count(s => s.Kind is StepKind.BaselineEpoch or StepKind.PruneEpoch or StepKind.QuantizeEpoch);
+            double start = _progress.Elapsed;
+            double loss = _trainer.TrainEpoch(_train, _config.BatchSize, stage, lr, shuffle, fraction =>
+            {
+                double spent = _progress.Elapsed - start;
+                double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
+                _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));
+            });
+            if (!double.IsFinite(loss))
+            {
+                throw new InvalidOperationException($"{label}: the training loss diverged ({F(loss)}); lower {step.Stage}.learningRate");
+            }
+
+            int correct = _trainer.CountCorrect(_test);
+            double seconds = _progress.Elapsed - start;
+            double accuracy = (double)correct / _test.Count;
+            Header.History.Add(new EpochRecord(step.Stage, step.Round, step.Epoch + 1, step.Epochs, lr, loss, accuracy, seconds));
+            double left = seconds * (remainingEpochs - 1);
+            _progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"{label,-28} lr {lr:F5}  loss {loss:F4}  test {accuracy * 100:F2} %  {seconds:F1} s  elapsed {ProgressReporter.Duration(_progress.Elapsed)}  left ~{ProgressReporter.Duration(left)}"));
+        }
+
+        private void Prune(int round)
+        {
+            var parts = new List<string>();
+            foreach (LayerState s in _states)
+            {
+                if (!_config.Prune.Quality.TryGetValue(s.Name, out double quality) || quality <= 0)
+                {
+                    continue;
+                }
+
+                double q = quality * round / _config.Prune.Iterations;
+                double threshold = Pruner.Threshold(q, Header.BaselineStd[s.Name]);
+                long kept = Pruner.Prune(s, threshold);
+                long all = s.Layer.Weight.numel();
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Name} {kept * 100.0 / all:F1} % kept (q {q:F3}, |w| ≥ {threshold:G4})"));
+            }
+
+            int correct = _trainer.CountCorrect(_test);
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"prune {round}/{_config.Prune.Iterations}: {string.Join(", ", parts)}; test {correct * 100.0 / _test.Count:F2} % before retraining");
+            Header.PruneLog.Add(line);
+            _progress.Line(line);
+        }
+
+        private void Quantize()
+        {
+            var parts = new List<string>();
+            foreach (LayerState s in _states)
+            {
+                int bits = _config.Quantize.Bits[s.Name];
+                ulong seed = SplitMix64.Combine(_options.Seed, 0xC0DEB00CUL, (ulong)s.Layer.Layer.Index);
+                KMeansResult r = Quantizer.Quantize(s, bits, _config.Quantize.Init, seed, _config.Quantize.KMeansIterations);
+                parts.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{s.Name} {r.Centroids.Length} centroids ({bits} bits, {r.Iterations} iterations{(r.Converged ? string.Empty : ", capped")})"));
+            }
+
+            int correct = _trainer.CountCorrect(_test);
+            string line = string.Create(CultureInfo.InvariantCulture,
+                $"quantize ({_config.Quantize.Init} init): {string.Join(", ", parts)}; test {correct * 100.0 / _test.Count:F2} % before fine-tuning");
+            Header.PruneLog.Add(line);
+            _progress.Line(line);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using EmbeddedNets.Compressor.Models;
+
+namespace EmbeddedNets.Compressor.Pipeline;
+
+/// <summary>The default settings per built-in model (see docs/results.md for how they were chosen).</summary>
+public static class DefaultConfigs
+{
+    /// <summary>The defaults for <paramref name="architecture"/>.</summary>
+    public static CompressionConfig For(ArchitectureSpec architecture) => architecture.Name switch
+    {
+        "lenet-300-100" => LeNet300100(),
+        "lenet-5" => LeNet5(),
+        _ => Generic(architecture),
+    };
+
+    private static CompressionConfig LeNet300100() => new()
+    {
+        BatchSize = 64,
+        Baseline = new TrainingStageConfig { Epochs = 20, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4 },
+        Prune = new PruneConfig
+        {
+            Iterations = 3,
+            Epochs = 8,
+            LearningRate = 0.02,
+            Momentum = 0.9,
+            WeightDecay = 1e-4,
+            Quality = new(StringComparer.Ordinal) { ["ip1"] = 1.8, ["ip2"] = 1.6, ["ip3"] = 1.0 },
+        },
+        Quantize = new QuantizeConfig
+        {
+            Epochs = 4,
+            LearningRate = 0.002,
+            Momentum = 0.9,
+            Bits = new(StringComparer.Ordinal) { ["ip1"] = 6, ["ip2"] = 6, ["ip3"] = 6 },
+        },
+    };
+
+    private static CompressionConfig LeNet5() => new()
+    {
+        BatchSize = 64,
+        Baseline = new TrainingStageConfig { Epochs = 15, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4 },
+        Prune = new PruneConfig
+        {
+            Iterations = 3,
+            Epochs = 5,
+            LearningRate = 0.02,
+            Momentum = 0.9,
+            WeightDecay = 1e-4,
+            Quality = new(StringComparer.Ordinal) { ["conv1"] = 0.5, ["conv2"] = 1.5, ["ip1"] = 1.8, ["ip2"] = 1.2 },
+        },
+        Quantize = new QuantizeConfig
+        {
+            Epochs = 3,
+            LearningRate = 0.002,
+            Momentum = 0.9,
+            Bits = new(StringComparer.Ordinal) { ["conv1"] = 8, ["conv2"] = 8, ["ip1"] = 5, ["ip2"] = 5 },
+        },
+    };
+
+    private static CompressionConfig Generic(ArchitectureSpec architecture)
+    {
+        var config = new CompressionConfig
+        {
+            Baseline = new TrainingStageConfig { Epochs = 10, LearningRate = 0.05, WeightDecay = 1e-4 },
+            Prune = new PruneConfig { Iterations = 3, Epochs = 4, LearningRate = 0.02, WeightDecay = 1e-4 },
+            Quantize = new QuantizeConfig { Epochs = 3, LearningRate = 0.002 },
+        };
+        foreach (ResolvedLayer layer in architecture.WeightedLayers)
+        {
+            config.Prune.Quality[layer.Name] = 1.0;
+            config.Quantize.Bits[layer.Name] = layer.Spec.Op == LayerOp.Conv2d ? 8 : 5;
+        }
+
+        return config;
+    }
+}

@@ -1,0 +1,140 @@
+using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Compressor.Pipeline;
+using static TorchSharp.torch;
+
+namespace EmbeddedNets.Compressor.Training;
+
+/// <summary>Loss and accuracy of one epoch.</summary>
+internal readonly record struct EpochResult(double TrainLoss, int TestCorrect, int TestCount)
+{
+    public double TestAccuracy => TestCount == 0 ? 0 : (double)TestCorrect / TestCount;
+}
+
+/// <summary>
+/// SGD with momentum over a <see cref="SpecNetwork"/>, respecting each layer's state:
+/// pruned weights get no gradient and stay zero; shared weights are updated through their
+/// centroids only (the weights are always <c>codebook[assignment]</c>).
+/// </summary>
+internal sealed class Trainer
+{
+    private const int EvalBatch = 1000;
+
+    private readonly SpecNetwork _network;
+    private readonly IReadOnlyList<LayerState> _states;
+
+    public Trainer(SpecNetwork network, IReadOnlyList<LayerState> states)
+    {
+        _network = network;
+        _states = states;
+    }
+
+    /// <summary>The learning rate of epoch <paramref name="epoch"/> (0-based) of a stage.</summary>
+    public static double LearningRate(TrainingStageConfig stage, int epoch)
+    {
+        if (stage.Schedule == LearningRateSchedule.Constant || stage.Epochs <= 1)
+        {
+            return stage.LearningRate;
+        }
+
+        double min = stage.LearningRate * stage.MinLearningRateFraction;
+        double t = epoch / (double)(stage.Epochs - 1);
+        return min + ((stage.LearningRate - min) * 0.5 * (1 + Math.Cos(Math.PI * t)));
+    }
+
+    /// <summary>
+    /// One pass over <paramref name="train"/> in an order fixed by <paramref name="shuffleSeed"/>;
+    /// <paramref name="onBatch"/> (optional) hears the fraction of the epoch done after each batch.
+    /// Returns the mean training loss.
+    /// </summary>
+    public double TrainEpoch(TensorSet train, int batchSize, TrainingStageConfig stage, double learningRate, ulong shuffleSeed, Action<double>? onBatch = null)
+    {
+        _network.train();
+        long[] order = new SplitMix64(shuffleSeed).Permutation(train.Count);
+        using Tensor permutation = tensor(order, new long[] { order.Length });
+        double lossSum = 0;
+        for (int start = 0; start < train.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, train.Count - start);
+            using (NewDisposeScope())
+            {
+                Tensor index = permutation.narrow(0, start, n);
+                Tensor x = train.Inputs.index_select(0, index);
+                Tensor y = train.Targets.index_select(0, index);
+                _network.zero_grad();
+                Tensor loss = nn.functional.cross_entropy(_network.forward(x), y);
+                loss.backward();
+                Step(stage, learningRate);
+                lossSum += loss.item<float>() * n;
+            }
+
+            onBatch?.Invoke((start + n) / (double)train.Count);
+        }
+
+        return lossSum / train.Count;
+    }
+
+    /// <summary>One optimizer step for every weighted layer, from the gradients now in place.</summary>
+    public void Step(TrainingStageConfig stage, double learningRate)
+    {
+        float lr = (float)learningRate;
+        float momentum = (float)stage.Momentum;
+        float decay = (float)stage.WeightDecay;
+        using (no_grad())
+        {
+            foreach (LayerState state in _states)
+            {
+                using var scope = NewDisposeScope();
+                Tensor weight = state.Layer.Weight;
+                Tensor grad = weight.grad ?? throw new InvalidOperationException($"layer {state.Name}: no gradient after backward");
+                if (state.IsQuantized)
+                {
+                    // Trained quantization: only the centroids move; weights are rewritten from them.
+                    Tensor centroidGrad = state.CentroidGradient(grad);
+                    state.CentroidVelocity!.mul_(momentum).add_(centroidGrad);
+                    state.Centroids!.add_(state.CentroidVelocity, alpha: -lr);
+                    state.WriteSharedWeights();
+                }
+                else
+                {
+                    Tensor direction = decay > 0 ? grad.add(weight, alpha: decay) : grad;
+                    if (state.Mask is not null)
+                    {
+                        // Masked gradient: a pruned connection receives no update...
+                        direction = direction.mul(state.Mask);
+                    }
+
+                    state.WeightVelocity.mul_(momentum).add_(direction);
+                    weight.add_(state.WeightVelocity, alpha: -lr);
+                    if (state.Mask is not null)
+                    {
+                        // ...and is re-zeroed after the step, so it stays exactly 0.
+                        weight.mul_(state.Mask);
+                    }
+                }
+
+                Tensor biasGrad = state.Layer.Bias.grad ?? throw new InvalidOperationException($"layer {state.Name}: no bias gradient after backward");
+                state.BiasVelocity.mul_(momentum).add_(biasGrad);
+                state.Layer.Bias.add_(state.BiasVelocity, alpha: -lr);
+            }
+        }
+    }
+
+    /// <summary>Number of samples of <paramref name="set"/> the network classifies correctly.</summary>
+    public int CountCorrect(TensorSet set)
+    {
+        _network.eval();
+        int correct = 0;
+        using (no_grad())
+        {
+            for (int start = 0; start < set.Count; start += EvalBatch)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(EvalBatch, set.Count - start);
+                Tensor logits = _network.forward(set.Inputs.narrow(0, start, n));
+                correct += (int)logits.argmax(1).eq(set.Targets.narrow(0, start, n)).sum().item<long>();
+            }
+        }
+
+        return correct;
+    }
+}
