@@ -21,7 +21,7 @@ public sealed class EquivalenceTests
     [MemberData(nameof(Modes))]
     public void Predict_RandomDenseModels_BitIdenticalToCompactModel(string mode)
     {
-        var models = Enumerable.Range(0, 16).Select(seed => DczTestModels.RandomMlp(new Random(seed), seed)).ToArray();
+        var models = Enumerable.Range(0, 12).Select(seed => DczTestModels.RandomMlp(new Random(seed), seed)).ToArray();
         AssertEquivalent(models, mode);
     }
 
@@ -29,7 +29,7 @@ public sealed class EquivalenceTests
     [MemberData(nameof(Modes))]
     public void Predict_RandomConvModels_BitIdenticalToCompactModel(string mode)
     {
-        var models = Enumerable.Range(100, 16).Select(seed => DczTestModels.RandomCnn(new Random(seed), seed)).ToArray();
+        var models = Enumerable.Range(100, 12).Select(seed => DczTestModels.RandomCnn(new Random(seed), seed)).ToArray();
         AssertEquivalent(models, mode);
     }
 
@@ -38,7 +38,8 @@ public sealed class EquivalenceTests
     public void Predict_LeNetShapedModels_BitIdenticalToCompactModel(string mode)
     {
         // Large enough that unrolled layers split into many methods (columns, statements and taps per method).
-        AssertEquivalent([TestModels.LeNet300100(1), TestModels.LeNet5(2)], mode);
+        // ip1 at 2 %: ~4,700 weight statements over 784 columns (5+ methods); conv2 at 30 %: ~720 taps (3 methods).
+        AssertEquivalent([TestModels.LeNet300100(1, keep: 0.02), TestModels.LeNet5(2)], mode);
     }
 
     private static void AssertEquivalent(IReadOnlyList<DczModel> models, string mode)

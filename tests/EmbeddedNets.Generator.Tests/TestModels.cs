@@ -22,8 +22,11 @@ internal static class TestModels
         return new DczModel(Info("lenet-300-100", [784]), layers);
     }
 
-    /// <summary>A LeNet-5-shaped CNN (conv 1→6 5×5, pool, conv 6→16 5×5, pool, 256→120→84→10).</summary>
-    public static DczModel LeNet5(int seed, double keep = 0.3)
+    /// <summary>
+    /// A LeNet-5-shaped CNN (conv 1→6 5×5, pool, conv 6→16 5×5 padded, pool, 480→120→84→10) with
+    /// <paramref name="convKeep"/> of conv2's and <paramref name="denseKeep"/> of the dense weights kept.
+    /// </summary>
+    public static DczModel LeNet5(int seed, double convKeep = 0.3, double denseKeep = 0.03)
     {
         var rng = new Random(seed);
         DczLayer[] layers =
@@ -31,15 +34,15 @@ internal static class TestModels
             new Conv2dLayer("conv1", 1, 6, 5, 5, 1, 1, 0, 0, Weights(rng, 6 * 25, 1.0), DczTestModels.RandomFloats(rng, 6)),
             new ReLULayer("relu1"),
             new MaxPool2dLayer("pool1", 2, 2, 2, 2),
-            new Conv2dLayer("conv2", 6, 16, 5, 5, 1, 1, 2, 1, Weights(rng, 16 * 6 * 25, keep), DczTestModels.RandomFloats(rng, 16)),
+            new Conv2dLayer("conv2", 6, 16, 5, 5, 1, 1, 2, 1, Weights(rng, 16 * 6 * 25, convKeep), DczTestModels.RandomFloats(rng, 16)),
             new ReLULayer("relu2"),
             new MaxPool2dLayer("pool2", 2, 2, 2, 2),
             new FlattenLayer("flatten"),
-            Dense(rng, "ip1", 16 * 6 * 5, 120, keep),
+            Dense(rng, "ip1", 16 * 6 * 5, 120, denseKeep),
             new ReLULayer("relu3"),
-            Dense(rng, "ip2", 120, 84, keep),
+            Dense(rng, "ip2", 120, 84, Math.Max(denseKeep, 0.1)),
             new ReLULayer("relu4"),
-            Dense(rng, "ip3", 84, 10, keep),
+            Dense(rng, "ip3", 84, 10, Math.Max(denseKeep, 0.3)),
         ];
         return new DczModel(Info("lenet-5", [1, 28, 28]), layers);
     }

@@ -1,0 +1,152 @@
+extern alias RuntimeAsm;
+
+using System.Diagnostics;
+using System.Globalization;
+using EmbeddedNets.Format;
+using EmbeddedNets.Tests.Shared;
+using CompactModel = RuntimeAsm::EmbeddedNets.Inference.CompactModel;
+
+namespace EmbeddedNets.Generator.Tests;
+
+/// <summary>
+/// The build logic for real: a new project outside the repository references the generator
+/// project (with the documented imports) and lists binary .dcz files as AdditionalFiles.
+/// `dotnet build` must succeed (no CS2015), the program must print what CompactModel computes, and
+/// a second build must leave the text forms alone. Slow (it builds the Runtime and the generator
+/// in a private artifacts folder); no timing is asserted.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class BuildLogicTests : IDisposable
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "embeddednets-buildlogic-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean.
+        }
+    }
+
+    [Fact]
+    public void DotnetBuild_BinaryDczViaProjectReference_BuildsAndPredictsLikeTheRuntime()
+    {
+        string root = DiagnosticTests.RepositoryRoot();
+        string app = Path.Combine(_work, "app");
+        Directory.CreateDirectory(Path.Combine(app, "Models", "more"));
+        DczModel mlp = DczTestModels.RandomMlp(new Random(21), 21);
+        DczModel cnn = DczTestModels.RandomCnn(new Random(22), 22);
+        File.WriteAllBytes(Path.Combine(app, "Models", "tiny-mlp.dcz"), DczFile.Write(mlp));
+        File.WriteAllBytes(Path.Combine(app, "Models", "more", "tiny-mlp.dcz"), DczFile.Write(cnn));
+        string generator = Path.Combine(root, "src", "Generator");
+        File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Import Project="{generator}/build/EmbeddedNets.Generator.props" />
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <RootNamespace>my-app</RootNamespace>
+              </PropertyGroup>
+              <ItemGroup>
+                <ProjectReference Include="{generator}/EmbeddedNets.Generator.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+                <ProjectReference Include="{root}src/Runtime/EmbeddedNets.Runtime.csproj" />
+                <AdditionalFiles Include="Models/tiny-mlp.dcz" EmissionMode="Unrolled" />
+                <AdditionalFiles Include="Models/more/tiny-mlp.dcz" ClassName="TinyConv" Namespace="Other.Models" Visibility="internal" EmissionMode="Compact" />
+              </ItemGroup>
+              <Import Project="{generator}/build/EmbeddedNets.Generator.targets" />
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using System.Globalization;
+
+            Print("mlp", my_app.TinyMlp.InputLength, my_app.TinyMlp.OutputLength, my_app.TinyMlp.Predict);
+            Print("cnn", Other.Models.TinyConv.InputLength, Other.Models.TinyConv.OutputLength, Other.Models.TinyConv.Predict);
+
+            static void Print(string name, int inputs, int outputs, Action<ReadOnlySpan<float>, Span<float>> predict)
+            {
+                var x = new float[inputs];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = (i % 7) - 3 + (i * 0.01f);
+                }
+
+                var y = new float[outputs];
+                predict(x, y);
+                Console.WriteLine(name + " " + string.Join(" ", y.Select(v => BitConverter.SingleToInt32Bits(v).ToString(CultureInfo.InvariantCulture))));
+            }
+            """);
+
+        Dotnet(app, "build");
+        string[] texts = Directory.GetFiles(app, "*.dcz.txt", SearchOption.AllDirectories);
+        Assert.Equal(2, texts.Length);
+        DateTime[] written = texts.Select(File.GetLastWriteTimeUtc).ToArray();
+
+        string[] lines = Dotnet(app, "run", "--no-build").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains(Expected("mlp", mlp), lines);
+        Assert.Contains(Expected("cnn", cnn), lines);
+
+        // Touching a model without changing it does not rewrite its text form (so the compiler need not rerun).
+        File.SetLastWriteTimeUtc(Path.Combine(app, "Models", "tiny-mlp.dcz"), DateTime.UtcNow);
+        Dotnet(app, "build");
+        Assert.Equal(written, texts.Select(File.GetLastWriteTimeUtc).ToArray());
+    }
+
+    private static string Expected(string name, DczModel model)
+    {
+        CompactModel compact = CompactModel.Load(DczFile.Write(model));
+        var x = new float[compact.InputLength];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (i % 7) - 3 + (i * 0.01f);
+        }
+
+        var y = new float[compact.OutputLength];
+        compact.Run(x, y);
+        return name + " " + string.Join(" ", y.Select(v => BitConverter.SingleToInt32Bits(v).ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private string Dotnet(string directory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (args[0] == "build")
+        {
+            // No build servers left behind by a test.
+            start.ArgumentList.Add("--disable-build-servers");
+        }
+
+        // The repository projects build into a private folder, never into a folder another build uses.
+        start.Environment["EMBEDDEDNETS_ARTIFACTS"] = Path.Combine(_work, "artifacts");
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["MSBUILDNODEREUSE"] = "0";
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 10 minutes");
+        }
+
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} exited with {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
+        Assert.DoesNotContain("CS2015", stdout.Result);
+        return stdout.Result;
+    }
+}
