@@ -22,6 +22,25 @@ internal static class Program
                 engines.VerifyAll(GeneratedModels.Engines(name));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{name}: every engine within {Agreement.Tolerance:G3} of the reference on {BenchCase.ImageCount} MNIST test images"));
+                foreach ((string engine, Action<int, float[]> run) in GeneratedModels.Engines(name))
+                {
+                    // Per-thread count: BenchmarkDotNet's in-process figure is process-wide and
+                    // picks up other threads (finalizers, tiering) at long operations.
+                    for (int i = 0; i < 200; i++)
+                    {
+                        run(i % BenchCase.ImageCount, engines.SingleOutput);
+                    }
+
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < 1000; i++)
+                    {
+                        run(i % BenchCase.ImageCount, engines.SingleOutput);
+                    }
+
+                    long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {engine}: {allocated} bytes allocated by 1000 calls on the calling thread"));
+                }
+
                 if (engines.TorchNote is not null)
                 {
                     Console.WriteLine($"{name}: TorchSharp: {engines.TorchNote}");
