@@ -536,6 +536,9 @@ public sealed partial class DczGenerator
         for (int p = 0; p < parts.Count; p++)
         {
             w.Line();
+            // Straight-line code gains nothing from tiered compilation's profiling and, being large,
+            // would run unoptimized for a while first: compile it fully optimized at once.
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             using (w.Block("private static void " + name + "Part" + I(p) + "(" + ReadOnlySpanOfFloat + " x, " + SpanOfFloat + " y)"))
             {
                 w.Line("CheckLength(x.Length, " + I(inputs) + ", nameof(x));");
@@ -583,6 +586,9 @@ public sealed partial class DczGenerator
         for (int p = 0; p < partCount; p++)
         {
             w.Line();
+            // Straight-line code gains nothing from tiered compilation's profiling and, being large,
+            // would run unoptimized for a while first: compile it fully optimized at once.
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             using (w.Block("private static void " + name + "Part" + I(p) + "(" + ReadOnlySpanOfFloat + " x, " + SpanOfFloat + " y)"))
             {
                 // Taps in flat (out channel, in channel, ky, kx) order, as CompactModel runs them.

@@ -65,7 +65,9 @@ public sealed partial class DczGenerator
 
         EmissionMode mode = requested != EmissionMode.Auto
             ? requested
-            : inspection.KeptWeightCount <= AutoUnrollMaxKeptWeights ? EmissionMode.Unrolled : EmissionMode.Compact;
+            : inspection.KeptWeightCount <= AutoUnrollMaxKeptWeights && !inspection.Layers.Any(l => l.Kind == LayerKind.Conv2d)
+                ? EmissionMode.Unrolled
+                : EmissionMode.Compact;
         if (mode == EmissionMode.Compact && bytes.Length > MaxEmbeddedBytes)
         {
             return Failure(Info(

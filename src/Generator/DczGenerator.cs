@@ -27,7 +27,11 @@ public sealed partial class DczGenerator : IIncrementalGenerator
     /// <summary>Tracking name of the step that checks for the Runtime reference.</summary>
     public const string RuntimeStep = "DczRuntime";
 
-    /// <summary>Auto emits Unrolled code for models with at most this many kept weights, Compact above.</summary>
+    /// <summary>
+    /// Auto emits Unrolled code for dense-only models with at most this many kept weights, Compact
+    /// otherwise. Unrolled conv layers still call the Runtime's conv kernel once per weight, so
+    /// they gain nothing over Compact (docs/benchmarks.md) and only grow the assembly.
+    /// </summary>
     public const long AutoUnrollMaxKeptWeights = 50_000;
 
     /// <summary>The largest payload Compact mode embeds (the string literal goes to the #US metadata heap, 16 MiB in all).</summary>

@@ -113,6 +113,17 @@ public sealed class CultureAndAllocationTests
         Assert.StartsWith("ip1: Dense 784→300, ", layers[0]);
     }
 
+    [Fact]
+    public void AutoMode_ConvModel_IsCompact_DenseModelOverThreshold_IsCompact()
+    {
+        var conv = new ModelFile("/src/c.dcz", DczFile.Write(TestModels.LeNet5(4)));
+        var big = new ModelFile("/src/d.dcz", DczFile.Write(TestModels.LeNet300100(5, keep: 0.3)));
+        Assert.True(DczFile.Inspect(big.Bytes).KeptWeightCount > DczGenerator.AutoUnrollMaxKeptWeights);
+        var (result, _) = GeneratorHarness.Run([conv, big]);
+        Assert.All(result.Results.Single().GeneratedSources, s => Assert.Contains("public const string EmissionMode = \"Compact\";", s.SourceText.ToString()));
+        Assert.Equal(2, result.Results.Single().GeneratedSources.Length);
+    }
+
     [Theory]
     [InlineData("lenet-300-100.dcz", "Lenet300100")]
     [InlineData("my_net v2.dcz", "MyNetV2")]

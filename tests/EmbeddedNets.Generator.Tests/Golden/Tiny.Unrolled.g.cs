@@ -211,6 +211,7 @@ namespace Test.Models
 
         private static global::System.ReadOnlySpan<float> Layer0Bias => new float[] { 0.25f, -1f };
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0Part0(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
             CheckLength(x.Length, 4, nameof(x));
