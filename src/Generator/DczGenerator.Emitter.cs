@@ -334,7 +334,9 @@ public sealed partial class DczGenerator
     {
         ReadOnlySpan<byte> bytes = payload.AsSpan();
         int chars = (bytes.Length + 1) / 2;
-        w.Line("private const string PayloadText =");
+        // A property, not a const: a const string is stored twice (the literal in #US and the
+        // field's value in the Constant table), doubling what the model adds to the assembly.
+        w.Line("private static string PayloadText =>");
         var line = new StringBuilder((PayloadCharsPerLine * 6) + 8);
         for (int c = 0; c < chars; c++)
         {

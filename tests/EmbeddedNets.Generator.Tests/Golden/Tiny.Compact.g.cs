@@ -201,7 +201,7 @@ namespace Test.Models
             }
         }
 
-        private const string PayloadText =
+        private static string PayloadText =>
             "\u4489\u5A43\u0001\u0000\u004D\u0000\uA9F1\u0566\u7404\u6E69\u0179\u0004\u8000\u003F\u0000\u0000\u8000\u023F\u6E02\u036F\u6579\u0173\u6404\u6D65\u046F\u0303\u6F64\u2A63\u0101\u6602\u1F63\u0204" +
             "\u0101\u0002\u0000\u00BF\u0000\u053F\u2103\u0720\u0258\u0511\u0038\u8000\u003E\u8000\u00BF";
 
