@@ -1,0 +1,57 @@
+extern alias RuntimeAsm;
+
+using System.Reflection;
+using EmbeddedNets.Format;
+using CompactModel = RuntimeAsm::EmbeddedNets.Inference.CompactModel;
+using Mnist = RuntimeAsm::EmbeddedNets.Data.Mnist;
+using MnistSet = RuntimeAsm::EmbeddedNets.Data.MnistSet;
+
+namespace EmbeddedNets.Generator.Tests;
+
+/// <summary>
+/// The acceptance check: the compressor's real files (samples/EmbeddedModel/Models/*.dcz),
+/// compiled in each mode, classify the 10,000 MNIST test images (../shared/data/mnist) with exactly
+/// the accuracy recorded in the file.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class RealModelTests
+{
+    [Theory]
+    [InlineData("Compact")]
+    [InlineData("Unrolled")]
+    public void RealModels_AllMnistTestImages_ExactlyTheRecordedAccuracy(string mode)
+    {
+        string root = DiagnosticTests.RepositoryRoot();
+        // Files without recorded metrics (stand-ins while a model is being compressed) have nothing to reproduce.
+        string[] paths = Directory.GetFiles(Path.Combine(root, "samples", "EmbeddedModel", "Models"), "*.dcz")
+            .Where(p => DczFile.Read(File.ReadAllBytes(p)).Info.Metrics is not null)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.Contains(paths, p => Path.GetFileName(p) == "lenet-300-100.dcz");
+        MnistSet test = Mnist.LoadTest(Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "mnist")));
+        Assert.Equal(10_000, test.Count);
+
+        var files = paths.Select(p => new ModelFile(p, File.ReadAllBytes(p), EmissionMode: mode)).ToArray();
+        var (result, output) = GeneratorHarness.Run(files);
+        Assert.Empty(result.Diagnostics);
+        Assembly assembly = GeneratorHarness.Load(output);
+        foreach (ModelFile file in files)
+        {
+            RecordedMetrics metrics = DczFile.Read(file.Bytes).Info.Metrics!;
+            Assert.Equal(test.Count, metrics.Count);
+            var model = GeneratedModel.From(assembly, GeneratorHarness.RootNamespace + "." + DczGenerator.ClassNameFromFileName(Path.GetFileName(file.OriginalPath)));
+            CompactModel reference = CompactModel.Load(file.Bytes);
+            int correct = 0, agree = 0;
+            for (int i = 0; i < test.Count; i++)
+            {
+                int predicted = model.Pixels(test.GetImage(i));
+                correct += predicted == test.Labels[i] ? 1 : 0;
+                agree += predicted == reference.Predict(test.GetImage(i)) ? 1 : 0;
+            }
+
+            Assert.Equal(test.Count, agree);
+            Assert.Equal(metrics.Correct, correct);
+            Assert.Equal(metrics.Correct, model.Constant<int>("RecordedCorrect"));
+        }
+    }
+}
