@@ -57,7 +57,7 @@ internal sealed class SpecNetwork : nn.Module<Tensor, Tensor>
             x = layer.Spec.Op switch
             {
                 LayerOp.Dense => _modules[layer.Index]!.forward(x.dim() == 2 ? x : x.flatten(1)),
-                LayerOp.Conv2d => _modules[layer.Index]!.forward(x),
+                LayerOp.Conv2d => ConvolveAsMatmul(x, layer, (Conv2d)_modules[layer.Index]!),
                 LayerOp.MaxPool2d => nn.functional.max_pool2d(x, layer.Spec.Kernel, layer.Spec.Stride),
                 LayerOp.ReLU => nn.functional.relu(x),
                 LayerOp.Flatten => x.flatten(1),
@@ -66,6 +66,23 @@ internal sealed class SpecNetwork : nn.Module<Tensor, Tensor>
         }
 
         return x;
+    }
+
+    /// <summary>
+    /// A convolution computed as unfold + matrix product with the layer's own parameters (so
+    /// autograd, pruning masks and weight sharing apply unchanged). libtorch 2.10's oneDNN
+    /// <c>conv2d</c> returns wrong float32 results on this project's AVX-512 build machines for some
+    /// channel counts — LeNet-5's conv2 (20 input channels) comes out ~14 % off, while 1, 3, 8 and
+    /// 16 channels, float64, or the SSE4.1 code path are right — and the network must be trained on
+    /// the convolution the Runtime will compute. The GEMM path is correct everywhere.
+    /// </summary>
+    private static Tensor ConvolveAsMatmul(Tensor x, ResolvedLayer layer, Conv2d conv)
+    {
+        long batch = x.shape[0];
+        Tensor columns = nn.functional.unfold(x, layer.Spec.Kernel, padding: layer.Spec.Padding, stride: layer.Spec.Stride);
+        Tensor weight = conv.weight!.view(layer.Spec.Outputs, -1);
+        Tensor y = weight.matmul(columns).add(conv.bias!.view(1, -1, 1));
+        return y.view(batch, layer.Spec.Outputs, layer.OutputShape[1], layer.OutputShape[2]);
     }
 }
 
