@@ -26,6 +26,11 @@ public sealed partial class DczGenerator
     private static ModelResult ParseCore(DczInput input, CancellationToken cancellationToken)
     {
         string path = input.OriginalPath;
+        if (input.InternalError is not null)
+        {
+            return Failure(new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, path, EquatableArray.From(new[] { path, input.InternalError })));
+        }
+
         if (input.IsBinary)
         {
             return Failure(Info(DiagnosticDescriptors.BinaryWithoutBuildLogic.Id, path, path));

@@ -49,7 +49,7 @@ public sealed partial class DczGenerator : IIncrementalGenerator
             .Where(static text => IsModelFile(text.Path))
             .Combine(context.AnalyzerConfigOptionsProvider)
             .Combine(rootNamespace)
-            .Select(static (pair, cancellationToken) => ReadInput(pair.Left.Left, pair.Left.Right, pair.Right, cancellationToken))
+            .Select(static (pair, cancellationToken) => ReadInputSafely(pair.Left.Left, pair.Left.Right, pair.Right, cancellationToken))
             .WithTrackingName(InputsStep)
             .Select(static (input, cancellationToken) => Parse(input, cancellationToken))
             .WithTrackingName(ModelsStep);
@@ -69,6 +69,19 @@ public sealed partial class DczGenerator : IIncrementalGenerator
     private static bool IsModelFile(string path) =>
         path.EndsWith(DczTextForm.Suffix, StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(".dcz", StringComparison.OrdinalIgnoreCase);
+
+    private static DczInput ReadInputSafely(AdditionalText text, AnalyzerConfigOptionsProvider optionsProvider, string? rootNamespace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ReadInput(text, optionsProvider, rootNamespace, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Last resort: reported as DCZ900 by Parse, never thrown into the compiler.
+            return new DczInput(text.Path, text.Path, false, EquatableArray<byte>.Empty, null, null, null, null, null, null, ex.GetType().Name + ": " + ex.Message);
+        }
+    }
 
     private static DczInput ReadInput(AdditionalText text, AnalyzerConfigOptionsProvider optionsProvider, string? rootNamespace, CancellationToken cancellationToken)
     {
@@ -107,13 +120,15 @@ public sealed partial class DczGenerator : IIncrementalGenerator
             Metadata("Namespace"),
             Metadata("Visibility"),
             Metadata("EmissionMode"),
-            string.IsNullOrWhiteSpace(rootNamespace) ? null : rootNamespace!.Trim());
+            string.IsNullOrWhiteSpace(rootNamespace) ? null : rootNamespace!.Trim(),
+            null);
     }
 
     private static void Produce(SourceProductionContext context, ImmutableArray<ModelResult> results, bool runtimeReferenced)
     {
         // Deterministic order whatever order the compiler lists the files in.
         var byName = new Dictionary<string, ModelSpec>(StringComparer.Ordinal);
+        var hintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // Roslyn compares hint names ignoring case
         bool runtimeReported = false;
         foreach (ModelResult result in results.OrderBy(r => r.Spec?.OriginalPath ?? r.Diagnostics.FirstOrDefault()?.FilePath ?? string.Empty, StringComparer.Ordinal))
         {
@@ -157,7 +172,13 @@ public sealed partial class DczGenerator : IIncrementalGenerator
                 continue;
             }
 
-            context.AddSource(spec.FullName + ".g.cs", SourceText.From(source, System.Text.Encoding.UTF8));
+            string hintName = spec.FullName;
+            for (int n = 2; !hintNames.Add(hintName); n++)
+            {
+                hintName = spec.FullName + "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            context.AddSource(hintName + ".g.cs", SourceText.From(source, System.Text.Encoding.UTF8));
         }
     }
 

@@ -26,7 +26,8 @@ internal sealed record DczInput(
     string? Namespace,
     string? Visibility,
     string? EmissionMode,
-    string? RootNamespace);
+    string? RootNamespace,
+    string? InternalError);
 
 /// <summary>A diagnostic as plain data (a <c>Diagnostic</c> is made only at output).</summary>
 internal sealed record DiagnosticInfo(string Id, string FilePath, EquatableArray<string> Arguments);

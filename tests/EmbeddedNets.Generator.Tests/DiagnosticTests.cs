@@ -130,6 +130,23 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void TwoClassesDifferingOnlyInCase_BothGenerated()
+    {
+        var (result, output) = GeneratorHarness.Run([new ModelFile("/a/x.dcz", Valid, ClassName: "Net"), new ModelFile("/b/y.dcz", Valid, ClassName: "NET")]);
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(["Test.Models.NET_2.g.cs", "Test.Models.Net.g.cs"], result.Results.Single().GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        GeneratorHarness.Load(output);
+    }
+
+    [Fact]
+    public void AdditionalTextThatThrows_ReportsDcz900NotAnException()
+    {
+        const string TextPath = "/obj/dcz/net.1234abcd.dcz.txt";
+        var result = GeneratorHarness.RunTexts([new ThrowingAdditionalText(TextPath)], GeneratorHarness.Options([]));
+        AssertSingle(result, "DCZ900", "IOException: disk gone", TextPath);
+    }
+
+    [Fact]
     public void EveryDescriptor_IsListedInDocs()
     {
         string docs = File.ReadAllText(System.IO.Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
@@ -142,6 +159,13 @@ public sealed class DiagnosticTests
     internal static string RepositoryRoot() =>
         typeof(DiagnosticTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
             .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+
+    private sealed class ThrowingAdditionalText(string path) : AdditionalText
+    {
+        public override string Path { get; } = path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) => throw new IOException("disk gone");
+    }
 
     private static void AssertSingle(string id, ModelFile file, string messagePart, string? path = null)
     {
