@@ -124,6 +124,26 @@ public sealed class CultureAndAllocationTests
         Assert.Equal(2, result.Results.Single().GeneratedSources.Length);
     }
 
+    [Fact]
+    public void CompactEmbedding_AddsAtMost105PercentOfThePayload()
+    {
+        // The class's code and facts cost a fixed amount; what grows with the model must be the
+        // payload, once (a const string would also land in the Constant table: 2x).
+        static (long Dll, int Payload) Measure(byte[] bytes)
+        {
+            var (_, compilation) = GeneratorHarness.Run([new ModelFile("/src/m.dcz", bytes, EmissionMode: "Compact")]);
+            using var stream = new MemoryStream();
+            Assert.True(compilation.Emit(stream).Success);
+            return (stream.Length, bytes.Length);
+        }
+
+        var small = Measure(DczFile.Write(DczTestModels.SpecExample()));
+        var large = Measure(DczFile.Write(TestModels.LeNet300100(6, keep: 0.1)));
+        Assert.True(large.Payload > 20_000, large.Payload.ToString());
+        long added = large.Dll - small.Dll;
+        Assert.True(added <= (1.05 * (large.Payload - small.Payload)) + 1024, $"{added} DLL bytes for {large.Payload - small.Payload} more payload bytes");
+    }
+
     [Theory]
     [InlineData("lenet-300-100.dcz", "Lenet300100")]
     [InlineData("my_net v2.dcz", "MyNetV2")]
