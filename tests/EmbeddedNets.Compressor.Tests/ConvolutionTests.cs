@@ -8,7 +8,7 @@ public sealed class ConvolutionTests
     /// <summary>
     /// The network must compute the convolution the Runtime computes. libtorch's float32 conv2d is
     /// wrong for 20 input channels on AVX-512 machines (LeNet-5's conv2), so SpecNetwork uses
-    /// unfold + matmul; this checks it against libtorch's float64 convolution, which is right.
+    /// zero-padded channels; this checks it against libtorch's float64 convolution, which is right.
     /// </summary>
     [Fact]
     public void Forward_LeNet5Convolutions_MatchFloat64Reference()
