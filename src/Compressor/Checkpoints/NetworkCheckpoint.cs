@@ -74,7 +74,7 @@ internal static class NetworkCheckpoint
                         throw new InvalidDataException($"checkpoint: layer {s.Name}: inconsistent weight-sharing entries");
                     }
 
-                    s.SetQuantization(tensor(kept, kshape), tensor(centroids, cshape), tensor(assignment, ashape), bits);
+                    s.SetQuantization(OwnedTensors.From(kept, kshape), OwnedTensors.From(centroids, cshape), OwnedTensors.From(assignment, ashape), bits);
                     centroidVelocity = Float(archive, s.Name + ".centroids.velocity", new[] { (long)centroids.Length }).clone();
                 }
 
@@ -94,7 +94,7 @@ internal static class NetworkCheckpoint
             throw new InvalidDataException($"checkpoint entry '{name}' has shape [{string.Join(", ", shape)}] but this architecture needs [{string.Join(", ", expected)}]");
         }
 
-        return tensor(values, shape);
+        return OwnedTensors.From(values, shape);
     }
 
     private static void AddFloat(TensorArchive archive, string name, Tensor t)

@@ -55,6 +55,13 @@ public class TrainingStageConfig
 
     /// <summary>L2 weight decay on weights (not biases or centroids).</summary>
     public double WeightDecay { get; set; }
+
+    /// <summary>
+    /// Largest L2 norm of all gradients of a step (weights and biases, kept positions only); a
+    /// larger gradient is scaled down to it. 0 turns clipping off. Guards the steps right after a
+    /// pruning round, when the damaged network's loss and gradients spike.
+    /// </summary>
+    public double MaxGradientNorm { get; set; }
 }
 
 /// <summary>Pruning: per-layer threshold = quality × std of the layer's dense baseline weights.</summary>

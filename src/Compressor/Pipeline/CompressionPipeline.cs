@@ -76,6 +76,7 @@ public sealed class CompressionOptions
 /// <param name="WallSeconds">Wall time of this invocation.</param>
 /// <param name="TrainSeconds">Training time summed over this and any resumed earlier invocations.</param>
 /// <param name="ResumedFrom">Which checkpoint the run continued from, or null for a fresh start.</param>
+/// <param name="QuantizedAccuracy">Test accuracy (TorchSharp) right after k-means, before centroid fine-tuning, 0–1.</param>
 public sealed record CompressionResult(
     string? OutputPath,
     string? ReportDirectory,
@@ -85,7 +86,8 @@ public sealed record CompressionResult(
     double BaselineAccuracy,
     double WallSeconds,
     double TrainSeconds,
-    string? ResumedFrom);
+    string? ResumedFrom,
+    double? QuantizedAccuracy = null);
 
 /// <summary>One epoch of training, as logged and kept in the checkpoint for the report.</summary>
 public sealed record EpochRecord(string Stage, int Round, int Epoch, int Epochs, double LearningRate, double Loss, double TestAccuracy, double Seconds);
@@ -177,7 +179,7 @@ public static class CompressionPipeline
             progress.Line(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference)"));
 
-            var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom);
+            var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy);
             ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList()));
             progress.Line($"report: {Path.Combine(report, "report.md")}");
             return result;
@@ -276,6 +278,8 @@ public static class CompressionPipeline
         public Dictionary<string, double> BaselineStd { get; set; } = new(StringComparer.Ordinal);
 
         public double? BaselineAccuracy { get; set; }
+
+        public double? QuantizedAccuracy { get; set; }
 
         public double TrainSeconds { get; set; }
 
@@ -508,15 +512,19 @@ public static class CompressionPipeline
                 : string.Create(CultureInfo.InvariantCulture, $"{step.Stage} epoch {step.Epoch + 1}/{step.Epochs}");
             int remainingEpochs = _plan.Skip(index).Count(s => s.Kind is StepKind.BaselineEpoch or StepKind.PruneEpoch or StepKind.QuantizeEpoch);
             double start = _progress.Elapsed;
-            double loss = _trainer.TrainEpoch(_train, _config.BatchSize, stage, lr, shuffle, fraction =>
+            double loss;
+            try
             {
-                double spent = _progress.Elapsed - start;
-                double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
-                _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));
-            });
-            if (!double.IsFinite(loss))
+                loss = _trainer.TrainEpoch(_train, _config.BatchSize, stage, lr, shuffle, fraction =>
+                {
+                    double spent = _progress.Elapsed - start;
+                    double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
+                    _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));
+                });
+            }
+            catch (TrainingDivergedException e)
             {
-                throw new InvalidOperationException($"{label}: the training loss diverged ({F(loss)}); lower {step.Stage}.learningRate");
+                throw new InvalidOperationException($"{label}: training diverged: {e.Message}; lower {step.Stage}.learningRate or set {step.Stage}.maxGradientNorm");
             }
 
             int correct = _trainer.CountCorrect(_test);
@@ -565,6 +573,7 @@ public static class CompressionPipeline
             }
 
             int correct = _trainer.CountCorrect(_test);
+            Header.QuantizedAccuracy = (double)correct / _test.Count;
             string line = string.Create(CultureInfo.InvariantCulture,
                 $"quantize ({_config.Quantize.Init} init): {string.Join(", ", parts)}; test {correct * 100.0 / _test.Count:F2} % before fine-tuning");
             Header.PruneLog.Add(line);

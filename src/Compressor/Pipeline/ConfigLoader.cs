@@ -112,6 +112,7 @@ public static class ConfigLoader
             Check(s.MinLearningRateFraction is >= 0 and <= 1, $"{name}.minLearningRateFraction must be in [0, 1] (is {F(s.MinLearningRateFraction)})");
             Check(s.Momentum is >= 0 and < 1, $"{name}.momentum must be in [0, 1) (is {F(s.Momentum)})");
             Check(s.WeightDecay >= 0 && double.IsFinite(s.WeightDecay), $"{name}.weightDecay must be ≥ 0 (is {F(s.WeightDecay)})");
+            Check(s.MaxGradientNorm >= 0 && double.IsFinite(s.MaxGradientNorm), $"{name}.maxGradientNorm must be ≥ 0 (is {F(s.MaxGradientNorm)})");
         }
 
         void Layers<T>(Dictionary<string, T> map, string name, Func<T, bool> valid, string range)

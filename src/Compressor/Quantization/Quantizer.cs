@@ -43,9 +43,9 @@ internal static class Quantizer
         float[] centroids = result.Centroids.Select(c => (float)c).ToArray();
         long[] assignment = result.Assignment.Select(a => (long)a).ToArray();
         state.SetQuantization(
-            tensor(kept.ToArray(), new long[] { kept.Count }),
-            tensor(centroids, new long[] { centroids.Length }),
-            tensor(assignment, new long[] { assignment.Length }),
+            OwnedTensors.From(kept.ToArray(), new long[] { kept.Count }),
+            OwnedTensors.From(centroids, new long[] { centroids.Length }),
+            OwnedTensors.From(assignment, new long[] { assignment.Length }),
             bits);
         return result;
     }

@@ -117,6 +117,11 @@ internal static class ReportWriter
             w.WriteNumber("baselineAccuracy", Math.Round(r.BaselineAccuracy * 100, 4));
             w.WriteNumber("testAccuracy", Math.Round((r.Metrics?.Accuracy ?? 0) * 100, 4));
             w.WriteNumber("testCount", r.Metrics?.Count ?? 0);
+            if (r.QuantizedAccuracy is double q)
+            {
+                w.WriteNumber("quantizedAccuracyBeforeFineTuning", Math.Round(q * 100, 4));
+            }
+
             w.WriteNumber("wallSeconds", Math.Round(r.WallSeconds, 1));
             w.WriteNumber("trainSeconds", Math.Round(r.TrainSeconds, 1));
             w.WriteBoolean("resumed", r.ResumedFrom is not null);

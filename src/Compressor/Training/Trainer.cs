@@ -1,3 +1,4 @@
+using System.Globalization;
 using EmbeddedNets.Compressor.Models;
 using EmbeddedNets.Compressor.Pipeline;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ internal sealed class Trainer
     {
         _network.train();
         long[] order = new SplitMix64(shuffleSeed).Permutation(train.Count);
-        using Tensor permutation = tensor(order, new long[] { order.Length });
+        using Tensor permutation = OwnedTensors.From(order, new long[] { order.Length });
         double lossSum = 0;
         for (int start = 0; start < train.Count; start += batchSize)
         {
@@ -62,9 +63,15 @@ internal sealed class Trainer
                 Tensor y = train.Targets.index_select(0, index);
                 _network.zero_grad();
                 Tensor loss = nn.functional.cross_entropy(_network.forward(x), y);
+                float batchLoss = loss.item<float>();
+                if (!float.IsFinite(batchLoss))
+                {
+                    throw new TrainingDivergedException($"the loss of batch {(start / batchSize) + 1} is {batchLoss} ({Describe(x)})");
+                }
+
                 loss.backward();
                 Step(stage, learningRate);
-                lossSum += loss.item<float>() * n;
+                lossSum += batchLoss * n;
             }
 
             onBatch?.Invoke((start + n) / (double)train.Count);
@@ -81,6 +88,11 @@ internal sealed class Trainer
         float decay = (float)stage.WeightDecay;
         using (no_grad())
         {
+            if (stage.MaxGradientNorm > 0)
+            {
+                ClipGradients(stage.MaxGradientNorm);
+            }
+
             foreach (LayerState state in _states)
             {
                 using var scope = NewDisposeScope();
@@ -119,6 +131,51 @@ internal sealed class Trainer
         }
     }
 
+    /// <summary>Scales every gradient by one factor so that their joint L2 norm (pruned positions excluded) is at most <paramref name="maxNorm"/>.</summary>
+    private void ClipGradients(double maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        double sumSquares = 0;
+        foreach (LayerState state in _states)
+        {
+            Tensor grad = state.Layer.Weight.grad!;
+            Tensor live = state.Mask is null ? grad : grad.mul(state.Mask);
+            sumSquares += live.square().sum().to_type(ScalarType.Float64).item<double>();
+            sumSquares += state.Layer.Bias.grad!.square().sum().to_type(ScalarType.Float64).item<double>();
+        }
+
+        double norm = Math.Sqrt(sumSquares);
+        if (norm > maxNorm)
+        {
+            float factor = (float)(maxNorm / norm);
+            foreach (LayerState state in _states)
+            {
+                state.Layer.Weight.grad!.mul_(factor);
+                state.Layer.Bias.grad!.mul_(factor);
+            }
+        }
+    }
+
+    /// <summary>Where non-finite or extreme values are, for the divergence message.</summary>
+    private string Describe(Tensor batch)
+    {
+        var parts = new List<string>();
+        if (!batch.isfinite().all().item<bool>())
+        {
+            parts.Add("the input batch holds non-finite values");
+        }
+
+        foreach (LayerState s in _states)
+        {
+            bool weights = s.Layer.Weight.isfinite().all().item<bool>();
+            bool bias = s.Layer.Bias.isfinite().all().item<bool>();
+            double max = weights ? s.Layer.Weight.abs().max().item<float>() : double.NaN;
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Name}: max |w| {max:G3}{(weights ? string.Empty : ", non-finite weights")}{(bias ? string.Empty : ", non-finite biases")}"));
+        }
+
+        return string.Join("; ", parts);
+    }
+
     /// <summary>Number of samples of <paramref name="set"/> the network classifies correctly.</summary>
     public int CountCorrect(TensorSet set)
     {
@@ -136,5 +193,14 @@ internal sealed class Trainer
         }
 
         return correct;
+    }
+}
+
+/// <summary>Training produced a non-finite loss; the message says at which batch.</summary>
+internal sealed class TrainingDivergedException : Exception
+{
+    public TrainingDivergedException(string message)
+        : base(message)
+    {
     }
 }

@@ -51,8 +51,8 @@ internal sealed class TensorSet : IDisposable
             shape[d + 1] = architecture.InputShape[d];
         }
 
-        Inputs = tensor(values, shape);
-        Targets = tensor(labels.Select(l => (long)l).ToArray(), new long[] { count });
+        Inputs = OwnedTensors.From(values, shape);
+        Targets = OwnedTensors.From(labels.Select(l => (long)l).ToArray(), new long[] { count });
     }
 
     public string Name { get; }

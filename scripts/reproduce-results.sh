@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Reproduces docs/results.md from real runs: both LeNet compressions with fixed seeds, and the
+# centroid-initialisation comparison (paper Fig. 8) on LeNet-300-100, which re-quantizes the
+# pruned checkpoint of the main run with each init and bit width (so it costs no retraining).
+#
+# usage: scripts/reproduce-results.sh [MNIST_DIR] [OUT_DIR]
+#   MNIST_DIR  folder with the four MNIST IDX files (default ../shared/data/mnist;
+#              `dcz download-mnist DIR` fetches them)
+#   OUT_DIR    where the .dcz files, reports and checkpoints go (default artifacts/results)
+# environment: SEED (default 1), THREADS (default 1), BITS (default "2 3 4 5 6 7 8"),
+#              SKIP_LENET5=1 to reuse an existing LeNet-5 run in OUT_DIR.
+# Needs the .NET SDK and python3 (to assemble the Markdown from the runs' summary.json files).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+data="$(cd "${1:-$root/../shared/data/mnist}" && pwd)"
+out="${2:-$root/artifacts/results}"
+seed="${SEED:-1}"
+threads="${THREADS:-1}"
+bits="${BITS:-2 3 4 5 6 7 8}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+
+echo "building the dcz tool..."
+dotnet build "$root/src/Compressor" -c Release -o "$out/tool" >/dev/null
+dcz=("$out/tool/dcz")
+
+run() { # name model [extra args...]
+  local name="$1" model="$2"; shift 2
+  local start end
+  start=$(date +%s)
+  "${dcz[@]}" compress --model "$model" --data "$data" --out "$out/$name.dcz" \
+    --seed "$seed" --threads "$threads" --work "$out/$name.work" "$@"
+  end=$(date +%s)
+  echo $((end - start)) > "$out/$name.seconds"
+}
+
+# A fresh run each time, so the wall time is the whole pipeline's.
+rm -rf "$out/lenet-300-100.work"
+run lenet-300-100 lenet-300-100 --no-resume
+if [[ "${SKIP_LENET5:-0}" != 1 ]]; then
+  rm -rf "$out/lenet-5.work"
+  run lenet-5 lenet-5 --no-resume
+fi
+
+# Fig. 8 analogue: every init × bit width, from the same pruned LeNet-300-100 (pruned.ckpt in
+# lenet-300-100.work is reused automatically because baseline and prune settings are unchanged).
+mkdir -p "$out/init"
+for init in Linear Density Random; do
+  for b in $bits; do
+    cfg="$out/init/$init-$b.json"
+    printf '{ "quantize": { "init": "%s", "bits": { "ip1": %s, "ip2": %s, "ip3": %s } } }\n' "$init" "$b" "$b" "$b" > "$cfg"
+    "${dcz[@]}" compress --model lenet-300-100 --data "$data" --out "$out/init/$init-$b.dcz" \
+      --seed "$seed" --threads "$threads" --work "$out/lenet-300-100.work" --config "$cfg" >/dev/null
+    echo "init $init, $b bits: done"
+  done
+done
+
+python3 - "$out" "$root/docs/results.md" "$seed" "$threads" "$bits" <<'PY'
+import json, os, sys, platform
+out, target, seed, threads, bits = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split()
+
+def summary(path):
+    with open(os.path.join(path, "summary.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+# Han, Mao & Dally, "Deep Compression", ICLR 2016: Table 2 (LeNet-300-100) and Table 3 (LeNet-5).
+# Columns: weights, kept %, weight bits (P+Q), Huffman bits/weight (P+Q+H), index bits (P+Q),
+# Huffman bits/index (P+Q+H), compress rate (P+Q+H) as % of dense.
+paper = {
+    "lenet-300-100": {
+        "rows": [("ip1", "235K", "8%", 6, 4.4, 5, 3.7, "2.32%"),
+                 ("ip2", "30K", "9%", 6, 4.4, 5, 4.3, "3.04%"),
+                 ("ip3", "1K", "26%", 6, 4.3, 5, 3.2, "12.70%")],
+        "total": ("266K", "8%", 6, 5.1, 5, 3.7, "2.49% (40×)"),
+        "error": "1.64 % → 1.58 %", "ratio": 40, "bar_error": 1.64,
+    },
+    "lenet-5": {
+        "rows": [("conv1", "0.5K", "66%", 8, 7.2, 5, 1.5, "67.45%"),
+                 ("conv2", "25K", "12%", 8, 7.2, 5, 3.9, "5.28%"),
+                 ("ip1", "400K", "8%", 5, 4.5, 5, 4.5, "2.45%"),
+                 ("ip2", "5K", "19%", 5, 5.2, 5, 3.7, "6.13%")],
+        "total": ("431K", "8%", 5.3, 4.1, 5, 4.4, "2.55% (39×)"),
+        "error": "0.80 % → 0.74 %", "ratio": 39, "bar_error": 0.80,
+    },
+}
+
+lines = ["# Results: Deep Compression of LeNet-300-100 and LeNet-5 on MNIST", "",
+         "Produced by `scripts/reproduce-results.sh` from real runs on this machine "
+         f"({platform.machine()}, {os.cpu_count()} cores, shared with other jobs while it ran). "
+         "Every accuracy below the baselines is the one recorded in the `.dcz` file: the written "
+         "file read back and run by the Runtime's C# inference on the 10,000 MNIST test images. "
+         "The baseline is the dense network's TorchSharp accuracy.", ""]
+
+for model in ("lenet-300-100", "lenet-5"):
+    path = os.path.join(out, model + ".dcz.report")
+    if not os.path.exists(path):
+        continue
+    s = summary(path)
+    t = s["table"]
+    p = paper[model]
+    seconds = open(os.path.join(out, model + ".seconds")).read().strip() if os.path.exists(os.path.join(out, model + ".seconds")) else "?"
+    err = 100 - s["testAccuracy"]
+    ok = s["compressionRatio"] >= p["ratio"] and err <= p["bar_error"]
+    lines += [f"## {model}", "",
+              f"- **{s['compressionRatio']:.1f}× smaller** ({s['denseBytes']:,} → {s['fileBytes']:,} bytes) at **{err:.2f} % test error** "
+              f"({s['table']['testCorrect']}/{s['testCount']} correct); dense baseline error {100 - s['baselineAccuracy']:.2f} %.",
+              f"- Paper: {p['ratio']}× with error {p['error']} (baseline → compressed). Bar: ≥ {p['ratio']}× at ≤ {p['bar_error']:.2f} % error — "
+              + ("**met**." if ok else "**not met**."),
+              f"- Wall time of the whole pipeline (training, pruning, quantization, encoding, evaluation): {seconds} s, seed {s['seed']}, {s['threads']} thread(s).",
+              f"- Command: `{s['command']}`", "",
+              "| Layer | #Weights | Kept % | Weight bits | Huffman bits/weight | Index bits | Huffman bits/index | Bytes | % of dense |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for l in t["layers"]:
+        lines.append(f"| {l['name']} | {l['weights']:,} | {l['keptPercent']:.1f} % | {l['weightBits']} | {l['huffmanBitsPerWeight']:.2f} | "
+                     f"{l['indexBits']} | {l['huffmanBitsPerIndex']:.2f} | {l['bytes']:,} | {100 * l['bytes'] / l['denseBytes']:.2f} % |")
+    kept = 100 * t["keptWeights"] / t["weights"]
+    lines.append(f"| **total** (whole file) | {t['weights']:,} | {kept:.1f} % | | | | | {t['payloadBytes']:,} | {100 * t['payloadBytes'] / t['denseBytes']:.2f} % ({t['compressionRatio']:.1f}×) |")
+    lines += ["", f"Paper (Han et al. 2016, Table {2 if model == 'lenet-300-100' else 3}), same columns:", "",
+              "| Layer | #Weights | Kept % | Weight bits | Huffman bits/weight | Index bits | Huffman bits/index | % of dense |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in p["rows"]:
+        lines.append("| " + " | ".join(str(x) for x in r) + " |")
+    tt = p["total"]
+    lines.append("| **total** | " + " | ".join(str(x) for x in tt) + " |")
+    lines += ["", "Differences in accounting: our bytes per layer include its codebook, both Huffman code tables and the "
+              "float32 biases, and the total is the whole file (header and metadata included); Huffman bits are averaged "
+              "per kept weight with filler entries charged to them. The index width is chosen per layer as the one that "
+              "makes the file smallest.", ""]
+
+# Fig. 8 analogue.
+rows = {}
+for init in ("Linear", "Density", "Random"):
+    for b in bits:
+        path = os.path.join(out, "init", f"{init}-{b}.dcz.report")
+        if os.path.exists(path):
+            s = summary(path)
+            rows[(init, b)] = (s.get("quantizedAccuracyBeforeFineTuning"), s["testAccuracy"], s["fileBytes"])
+if rows:
+    lines += ["## Centroid initialisation (paper Fig. 8 analogue), LeNet-300-100", "",
+              "The pruned LeNet-300-100 of the run above, quantized with every layer at the same bit width, with each "
+              "initialisation: test accuracy right after k-means (TorchSharp) and after centroid fine-tuning (recorded in "
+              "the file, Runtime inference).", "",
+              "| Bits | Linear: k-means → fine-tuned | Density: k-means → fine-tuned | Random: k-means → fine-tuned | File bytes (linear) |",
+              "|---:|---:|---:|---:|---:|"]
+    for b in bits:
+        cells = []
+        for init in ("Linear", "Density", "Random"):
+            r = rows.get((init, b))
+            cells.append("–" if r is None else f"{r[0]:.2f} % → {r[1]:.2f} %")
+        lin = rows.get(("Linear", b))
+        lines.append(f"| {b} | " + " | ".join(cells) + f" | {lin[2]:,} |" if lin else f"| {b} | " + " | ".join(cells) + " | – |")
+    lines.append("")
+
+lines += ["## Reproduce", "", "```", f"SEED={seed} THREADS={threads} scripts/reproduce-results.sh ../shared/data/mnist", "```", "",
+          "Results are bit-reproducible for a given seed, thread count and machine type: the same command writes the same "
+          ".dcz bytes (TorchSharp CPU training with a fixed thread count, seeded weight init, SplitMix64 shuffles). "
+          "Another thread count changes the floating-point summation order and so the trained weights.", ""]
+os.makedirs(os.path.dirname(target), exist_ok=True)
+tmp = target + ".tmp"
+with open(tmp, "w", encoding="utf-8") as f:
+    f.write("\n".join(lines))
+os.replace(tmp, target)
+print("wrote", target)
+PY

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using EmbeddedNets.Format;
+
+namespace EmbeddedNets.Compressor.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private static readonly string s_slice = Path.Combine(AppContext.BaseDirectory, "mnist-slice");
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "dcz-cli-" + Guid.NewGuid().ToString("N"));
+
+    public CliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = Cli.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>A small valid model with recorded metrics: a 784→10 dense layer, 2-bit codebook, every 7th weight kept.</summary>
+    private string WriteModel(string name)
+    {
+        int n = 784 * 10;
+        int[] positions = Enumerable.Range(0, n).Where(i => i % 7 == 0).ToArray();
+        byte[] codes = positions.Select(p => (byte)(p % 4)).ToArray();
+        var weights = new SparseWeights(n, new[] { -0.02f, -0.01f, 0.01f, 0.02f }, 2, 4, positions, codes);
+        var model = new DczModel(
+            new ModelInfo("test-model", new[] { 784 }, new Preprocessing(1f / 255, 0, 1), Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), new RecordedMetrics("mnist-test", 1000, 123), "tests", 1),
+            new DczLayer[] { new DenseLayer("fc", 784, 10, weights, new float[10]) });
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, DczFile.Write(model));
+        return path;
+    }
+
+    [Fact]
+    public void Inspect_Json_HasTheDocumentedFields()
+    {
+        string file = WriteModel("m.dcz");
+
+        (int code, string output, _) = Run("inspect", file, "--json");
+
+        Assert.Equal(0, code);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        JsonElement root = doc.RootElement;
+        Assert.Equal(784 * 10 * 4 + 40, root.GetProperty("denseBytes").GetInt64());
+        Assert.Equal(new FileInfo(file).Length, root.GetProperty("payloadBytes").GetInt64());
+        Assert.Equal((784 * 10 * 4 + 40) / (double)new FileInfo(file).Length, root.GetProperty("compressionRatio").GetDouble(), 3);
+        Assert.Equal(12.3, root.GetProperty("testAccuracy").GetDouble(), 6);
+        Assert.Equal(1000, root.GetProperty("testCount").GetInt32());
+        JsonElement layer = Assert.Single(root.GetProperty("layers").EnumerateArray());
+        Assert.Equal("fc", layer.GetProperty("name").GetString());
+        Assert.Equal(1120, layer.GetProperty("kept").GetInt32());
+        Assert.Equal(2, layer.GetProperty("weightBits").GetInt32());
+        Assert.Equal(4, layer.GetProperty("indexBits").GetInt32());
+    }
+
+    [Fact]
+    public void Inspect_Text_PrintsTheTableWithTotalsAndAccuracy()
+    {
+        string file = WriteModel("m.dcz");
+
+        (int code, string output, _) = Run("inspect", file);
+
+        Assert.Equal(0, code);
+        Assert.Contains("huffman bits/w", output);
+        Assert.Contains("fc", output);
+        Assert.Contains("total", output);
+        Assert.Contains("recorded accuracy: 12.30 % (123/1000 of mnist-test", output);
+    }
+
+    [Fact]
+    public void Eval_RunsTheFileOnTheTestSet()
+    {
+        string file = WriteModel("m.dcz");
+
+        (int code, string output, string err) = Run("eval", file, "--data", s_slice);
+
+        Assert.True(code == 0, err);
+        Assert.Matches(@"\d+/1000 correct = \d+\.\d\d % accuracy", output);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "no command given")]
+    [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
+    [InlineData(new[] { "inspect" }, "missing FILE.dcz")]
+    [InlineData(new[] { "inspect", "nope.dcz" }, "model file 'nope.dcz' does not exist")]
+    [InlineData(new[] { "compress", "--data", "x", "--out", "y.dcz" }, "missing --model")]
+    [InlineData(new[] { "compress", "--model", "alexnet", "--data", "x", "--out", "y.dcz" }, "unknown model 'alexnet' (known: lenet-300-100, lenet-5)")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "/no/such/dir", "--out", "y.dcz" }, "--data folder '/no/such/dir' does not exist")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--seed", "-3" }, "--seed must be a non-negative integer")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--threads", "0" }, "--threads must be an integer in 1–256")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.txt" }, "should end in .dcz")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--bogus" }, "unknown option '--bogus'")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--config", "/no/such.json" }, "config file '/no/such.json' does not exist")]
+    [InlineData(new[] { "eval", "x.dcz" }, "missing --data")]
+    [InlineData(new[] { "inspect", "a.dcz", "--json", "extra" }, "unexpected argument 'extra'")]
+    public void UsageErrors_Exit2_WithAMessageNamingTheProblem(string[] args, string expected)
+    {
+        (int code, _, string err) = Run(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void Compress_BadConfigFile_Exits2NamingTheSetting()
+    {
+        string config = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(config, """{ "quantize": { "bits": { "ip1": 0 } } }""");
+
+        (int code, _, string err) = Run("compress", "--model", "lenet-300-100", "--data", s_slice, "--out", Path.Combine(_dir, "o.dcz"), "--config", config);
+
+        Assert.Equal(2, code);
+        Assert.Contains("quantize.bits.ip1 must be 1–8 (is 0)", err);
+    }
+
+    [Fact]
+    public void Compress_DataFolderWithoutMnist_Exits1NamingTheMissingFile()
+    {
+        (int code, _, string err) = Run("compress", "--model", "lenet-300-100", "--data", _dir, "--out", Path.Combine(_dir, "o.dcz"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("train-images-idx3-ubyte.gz", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void Inspect_CorruptFile_Exits1WithoutAStackTrace()
+    {
+        string file = WriteModel("m.dcz");
+        byte[] bytes = File.ReadAllBytes(file);
+        bytes[^3] ^= 0xFF;
+        File.WriteAllBytes(file, bytes);
+
+        (int code, _, string err) = Run("inspect", file);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("dcz: ", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void Help_PrintsUsage_Exit0()
+    {
+        (int code, string output, _) = Run("help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("dcz compress --model NAME --data DIR --out FILE.dcz", output);
+    }
+}

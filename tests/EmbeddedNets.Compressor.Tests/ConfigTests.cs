@@ -1,0 +1,71 @@
+using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Compressor.Pipeline;
+
+namespace EmbeddedNets.Compressor.Tests;
+
+public class ConfigTests
+{
+    [Fact]
+    public void Load_NoOverride_GivesTheModelDefaults()
+    {
+        CompressionConfig c = ConfigLoader.Load(Architectures.LeNet5, null);
+
+        Assert.Equal(8, c.Quantize.Bits["conv1"]);
+        Assert.Equal(5, c.Quantize.Bits["ip2"]);
+        Assert.Equal(CentroidInit.Linear, c.Quantize.Init);
+    }
+
+    [Fact]
+    public void Load_PartialOverride_MergesKeyByKey()
+    {
+        CompressionConfig c = ConfigLoader.Load(Architectures.LeNet300100, """
+            // comments and trailing commas are fine
+            { "quantize": { "bits": { "ip1": 4 }, "init": "Density", }, "baseline": { "epochs": 2 } }
+            """);
+
+        Assert.Equal(4, c.Quantize.Bits["ip1"]);
+        Assert.Equal(6, c.Quantize.Bits["ip2"]);
+        Assert.Equal(CentroidInit.Density, c.Quantize.Init);
+        Assert.Equal(2, c.Baseline.Epochs);
+        Assert.Equal(DefaultConfigs.For(Architectures.LeNet300100).Baseline.LearningRate, c.Baseline.LearningRate);
+    }
+
+    [Theory]
+    [InlineData("""{ "quantize": { "bits": { "conv9": 4 } } }""", "'conv9' is not a weighted layer of lenet-300-100")]
+    [InlineData("""{ "quantize": { "bits": { "ip1": 9 } } }""", "quantize.bits.ip1 must be 1–8 (is 9)")]
+    [InlineData("""{ "prune": { "momentum": 1.5 } }""", "prune.momentum must be in [0, 1) (is 1.5)")]
+    [InlineData("""{ "baseline": { "learningRate": -1 } }""", "baseline.learningRate must be > 0")]
+    [InlineData("""{ "batchSize": 0 }""", "batchSize must be 1–65536 (is 0)")]
+    [InlineData("""{ "encode": { "gapBits": { "ip2": 13 } } }""", "encode.gapBits.ip2 must be 1–12")]
+    [InlineData("""{ "quantize": { "init": "Fancy" } }""", "quantize.init")]
+    [InlineData("""{ "epochz": 3 }""", "epochz")]
+    [InlineData("""[1, 2]""", "the top level must be a JSON object")]
+    [InlineData("""{ "baseline": """, "not valid JSON")]
+    public void Load_BadOverride_ThrowsNamingTheSetting(string json, string expected)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Architectures.LeNet300100, json, "my.json"));
+
+        Assert.StartsWith("my.json: ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void ToJson_RoundTripsThroughLoad()
+    {
+        CompressionConfig c = DefaultConfigs.For(Architectures.LeNet5);
+        c.Prune.Quality["ip1"] = 2.25;
+
+        CompressionConfig back = ConfigLoader.Load(Architectures.LeNet5, ConfigLoader.ToJson(c));
+
+        Assert.Equal(ConfigLoader.ToJson(c), ConfigLoader.ToJson(back));
+    }
+
+    [Fact]
+    public void Architecture_ThatDoesNotFit_IsRejectedWithTheLayer()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ArchitectureSpec(
+            "bad", new[] { 1, 4, 4 }, new[] { LayerSpec.Conv("c", 2, 5) }, new[] { "x" }, 1, 0, 1));
+
+        Assert.Contains("layer 0 (Conv2d): window does not fit the input", e.Message);
+    }
+}

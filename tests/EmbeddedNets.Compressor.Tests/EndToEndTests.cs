@@ -1,0 +1,153 @@
+using System.Text.Json;
+using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Compressor.Pipeline;
+using EmbeddedNets.Data;
+using EmbeddedNets.Format;
+using EmbeddedNets.Inference;
+
+namespace EmbeddedNets.Compressor.Tests;
+
+/// <summary>Short real compressions on the committed MNIST slice (4,000 training / 1,000 test images).</summary>
+[Collection("torch")]
+public sealed class EndToEndTests : IDisposable
+{
+    // Few epochs: enough to be far above chance, small enough for a quick suite.
+    private const string ShortConfig = """
+        {
+          "baseline": { "epochs": 3, "learningRate": 0.05 },
+          "prune": { "iterations": 2, "epochs": 1 },
+          "quantize": { "epochs": 1 }
+        }
+        """;
+
+    private static readonly string s_slice = Path.Combine(AppContext.BaseDirectory, "mnist-slice");
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "dcz-e2e-" + Guid.NewGuid().ToString("N"));
+
+    public EndToEndTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private CompressionResult Compress(string name, ArchitectureSpec arch, string config = ShortConfig, ulong seed = 5, int? stopAfter = null, string? work = null, bool resume = true, string? data = null) =>
+        CompressionPipeline.Run(new CompressionOptions
+        {
+            Architecture = arch,
+            Config = ConfigLoader.Load(arch, config),
+            DataDirectory = data ?? s_slice,
+            OutputPath = Path.Combine(_dir, name + ".dcz"),
+            WorkDirectory = work ?? Path.Combine(_dir, name + ".work"),
+            Seed = seed,
+            Threads = 1,
+            Resume = resume,
+            StopAfterSteps = stopAfter,
+        });
+
+    [Fact]
+    public void Compress_LeNet300100_WritesAFileThatDecodesAndRecordsItsOwnAccuracy()
+    {
+        CompressionResult result = Compress("a", Architectures.LeNet300100);
+
+        byte[] bytes = File.ReadAllBytes(result.OutputPath!);
+        Assert.Equal(bytes.Length, result.FileBytes);
+        DczInspection inspection = DczFile.Inspect(bytes);
+        RecordedMetrics metrics = inspection.Model.Info.Metrics!;
+        Assert.Equal(1000, metrics.Count);
+        Assert.True(metrics.Accuracy > 0.85, $"accuracy {metrics.Accuracy} should be far above chance (0.1)");
+
+        // The recorded number is what the Runtime computes on the file.
+        MnistSet test = Mnist.LoadTest(s_slice);
+        Assert.Equal(metrics.Correct, CompactModel.Load(bytes).CountCorrect(test.Images, test.Labels, test.Count));
+
+        // Pruned and quantized as configured: each layer well below dense, codebooks within 6 bits.
+        Assert.All(inspection.Layers.Where(l => l.DenseWeightCount > 0), l =>
+        {
+            Assert.True(l.KeptFraction < 0.6, $"{l.Name} keeps {l.KeptFraction:P1}");
+            Assert.True(l.CodebookSize <= 64);
+        });
+        Assert.True(inspection.CompressionRatio > 10);
+
+        string report = result.ReportDirectory!;
+        Assert.True(File.Exists(Path.Combine(report, "report.md")));
+        Assert.True(File.Exists(Path.Combine(report, "weights-ip1.png")));
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "summary.json")));
+        Assert.Equal(bytes.Length, summary.RootElement.GetProperty("fileBytes").GetInt32());
+    }
+
+    [Fact]
+    public void Compress_SameSeedTwice_GivesTheSameBytes_AndAnotherSeedDoesNot()
+    {
+        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+
+        CompressionResult a = Compress("a", Architectures.LeNet300100, Quick, seed: 9);
+        CompressionResult b = Compress("b", Architectures.LeNet300100, Quick, seed: 9);
+        CompressionResult c = Compress("c", Architectures.LeNet300100, Quick, seed: 10);
+
+        byte[] aBytes = File.ReadAllBytes(a.OutputPath!);
+        Assert.Equal(aBytes, File.ReadAllBytes(b.OutputPath!));
+        Assert.NotEqual(aBytes, File.ReadAllBytes(c.OutputPath!));
+    }
+
+    [Fact]
+    public void Compress_InterruptedThenResumed_GivesTheSameBytesAsOneRun()
+    {
+        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 2, "epochs": 1 }, "quantize": { "epochs": 2 } }""";
+        CompressionResult whole = Compress("whole", Architectures.LeNet300100, Quick);
+
+        // Stop after baseline + first prune round's retraining epoch (steps: 2 epochs, prune, epoch).
+        string work = Path.Combine(_dir, "split.work");
+        CompressionResult stopped = Compress("split", Architectures.LeNet300100, Quick, stopAfter: 4, work: work);
+        Assert.Null(stopped.OutputPath);
+        Assert.True(File.Exists(Path.Combine(work, "state.ckpt")));
+        CompressionResult resumed = Compress("split", Architectures.LeNet300100, Quick, work: work);
+
+        Assert.EndsWith("state.ckpt", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(whole.OutputPath!), File.ReadAllBytes(resumed.OutputPath!));
+    }
+
+    [Fact]
+    public void Compress_OtherQuantizationSettings_StartFromThePrunedCheckpoint()
+    {
+        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        string work = Path.Combine(_dir, "shared.work");
+        Compress("linear", Architectures.LeNet300100, Quick, work: work);
+
+        CompressionResult density = Compress("density", Architectures.LeNet300100,
+            """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1, "init": "Density", "bits": { "ip1": 3 } } }""", work: work);
+
+        Assert.EndsWith("pruned.ckpt", density.ResumedFrom);
+        DczInspection inspection = DczFile.Inspect(File.ReadAllBytes(density.OutputPath!));
+        Assert.Equal(3, inspection.Layers.First(l => l.Name == "ip1").WeightBits);
+        Assert.True(inspection.Model.Info.Metrics!.Accuracy > 0.5);
+    }
+
+    [Fact]
+    public void Compress_NoResume_IgnoresAMatchingCheckpoint()
+    {
+        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 0 }, "quantize": { "epochs": 0 } }""";
+        string work = Path.Combine(_dir, "w.work");
+        Compress("first", Architectures.LeNet300100, Quick, work: work);
+
+        CompressionResult again = Compress("second", Architectures.LeNet300100, Quick, work: work, resume: false);
+
+        Assert.Null(again.ResumedFrom);
+    }
+
+    [Fact]
+    public void Compress_LeNet5_WritesConvLayersThatTheRuntimeRuns()
+    {
+        // LeNet-5 is ~30x the work of LeNet-300-100 per image: train on 1,000 images only.
+        // A barely trained ip1 is still near its uniform init, where the default quality (2σ) would
+        // remove every weight; 1σ keeps ~40 %.
+        const string Quick = """{ "baseline": { "epochs": 3 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "ip1": 1.0 } }, "quantize": { "epochs": 1 } }""";
+        string data = Path.Combine(_dir, "small");
+        Data.MnistSlice.Write(s_slice, data, 1000, 300);
+
+        CompressionResult result = Compress("lenet5", Architectures.LeNet5, Quick, data: data);
+
+        DczInspection inspection = DczFile.Inspect(File.ReadAllBytes(result.OutputPath!));
+        Assert.Equal(new[] { LayerKind.Conv2d, LayerKind.MaxPool2d, LayerKind.Conv2d, LayerKind.MaxPool2d, LayerKind.Flatten, LayerKind.Dense, LayerKind.ReLU, LayerKind.Dense },
+            inspection.Model.Layers.Select(l => l.Kind));
+        Assert.Equal(8, inspection.Layers[0].WeightBits);
+        Assert.True(inspection.Model.Info.Metrics!.Accuracy > 0.5, $"accuracy {inspection.Model.Info.Metrics.Accuracy}");
+    }
+}
