@@ -220,17 +220,35 @@ public sealed class CompactModel
         private readonly Conv2dLayer _layer;
         private readonly int[] _taps;
         private readonly float[] _weights;
-        private readonly int _inH, _inW, _outH, _outW;
+        private readonly int _inChannels, _inH, _inW, _outH, _outW;
+
+        // For the register-tiled kernel (stride 1, no padding): taps grouped by output channel
+        // (they already are, in flat order) and each tap's input offset.
+        private readonly int[] _channelStarts;
+        private readonly int[] _tapOffsets;
 
         private ConvStep(Conv2dLayer layer, LayerShape shape, int[] taps, float[] weights)
         {
             _layer = layer;
             _taps = taps;
             _weights = weights;
+            _inChannels = shape.InputShape[0];
             _inH = shape.InputShape[1];
             _inW = shape.InputShape[2];
             _outH = shape.OutputShape[1];
             _outW = shape.OutputShape[2];
+            _channelStarts = new int[layer.OutChannels + 1];
+            _tapOffsets = new int[weights.Length];
+            for (int t = 0; t < weights.Length; t++)
+            {
+                _channelStarts[taps[4 * t] + 1]++;
+                _tapOffsets[t] = (((taps[(4 * t) + 1] * _inH) + taps[(4 * t) + 2]) * _inW) + taps[(4 * t) + 3];
+            }
+
+            for (int c = 0; c < layer.OutChannels; c++)
+            {
+                _channelStarts[c + 1] += _channelStarts[c];
+            }
         }
 
         public override bool InPlace => false;
@@ -244,6 +262,12 @@ public sealed class CompactModel
         public override void Run(ReadOnlySpan<float> input, Span<float> output)
         {
             Conv2dLayer l = _layer;
+            if (l.StrideHeight == 1 && l.StrideWidth == 1 && l.PaddingHeight == 0 && l.PaddingWidth == 0
+                && SparseKernels.TryConvValidTiled(input, _inChannels, _inH, _inW, l.KernelHeight, l.KernelWidth, _channelStarts, _tapOffsets, _weights, l.Bias, output))
+            {
+                return;
+            }
+
             int inPlane = _inH * _inW, outPlane = _outH * _outW;
             SparseKernels.FillPlanes(output, l.Bias, outPlane);
             int[] taps = _taps;

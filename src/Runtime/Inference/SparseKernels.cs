@@ -164,6 +164,105 @@ public static class SparseKernels
         }
     }
 
+    /// <summary>
+    /// A whole sparse convolution layer with stride 1 and no padding whose output width is a
+    /// multiple of <see cref="Vector{T}.Count"/>: for each output channel, tiles of up to eight
+    /// vectors of the output plane are held in registers while every tap of that channel is added
+    /// (<c>acc += weight * input</c>, taps in the given order), then stored once. Each output
+    /// element receives exactly the operations of <see cref="FillPlanes"/> followed by one
+    /// <see cref="ConvAccumulate"/> per tap in the same order, so the results are bit-identical.
+    /// </summary>
+    /// <param name="input">Input planes, <c>inChannels × inH × inW</c>.</param>
+    /// <param name="inChannels">Input channels.</param>
+    /// <param name="inH">Input height.</param>
+    /// <param name="inW">Input width.</param>
+    /// <param name="kh">Kernel height.</param>
+    /// <param name="kw">Kernel width.</param>
+    /// <param name="bias">One bias per output channel.</param>
+    /// <param name="output">Output planes, <c>bias.Length × outH × outW</c> with <c>outH = inH − kh + 1</c>, <c>outW = inW − kw + 1</c>.</param>
+    /// <param name="channelStarts">Taps of output channel <c>c</c> are <c>channelStarts[c] .. channelStarts[c + 1] − 1</c>.</param>
+    /// <param name="tapOffsets">Per tap: <c>(ic × inH + ky) × inW + kx</c>, the input offset of the output's top-left element.</param>
+    /// <param name="weights">Per tap: its weight.</param>
+    /// <returns>False (and nothing written) when the shapes do not fit this kernel's case.</returns>
+    internal static bool TryConvValidTiled(
+        ReadOnlySpan<float> input, int inChannels, int inH, int inW, int kh, int kw,
+        ReadOnlySpan<int> channelStarts, ReadOnlySpan<int> tapOffsets, ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias, Span<float> output)
+    {
+        int lanes = Vector<float>.Count;
+        int outH = inH - kh + 1, outW = inW - kw + 1;
+        if (!Vector.IsHardwareAccelerated || outH < 1 || outW < 1 || outW % lanes != 0
+            || input.Length != (long)inChannels * inH * inW || output.Length != (long)bias.Length * outH * outW
+            || channelStarts.Length != bias.Length + 1 || tapOffsets.Length != weights.Length
+            || channelStarts[0] != 0 || channelStarts[bias.Length] != weights.Length)
+        {
+            return false;
+        }
+
+        // Every tap offset must keep the whole output window inside the input.
+        int maxOffset = input.Length - (((outH - 1) * inW) + outW);
+        foreach (int offset in tapOffsets)
+        {
+            if ((uint)offset > (uint)maxOffset)
+            {
+                return false;
+            }
+        }
+
+        int vectorsPerRow = outW / lanes, planeVectors = outH * vectorsPerRow, outPlane = outH * outW;
+        ref float inRef = ref MemoryMarshal.GetReference(input);
+        Span<int> bases = stackalloc int[8];
+        for (int c = 0; c < bias.Length; c++)
+        {
+            int first = channelStarts[c], last = channelStarts[c + 1];
+            if ((uint)first > (uint)last || (uint)last > (uint)weights.Length)
+            {
+                return false;
+            }
+
+            Span<float> plane = output.Slice(c * outPlane, outPlane);
+            for (int v0 = 0; v0 < planeVectors; v0 += 8)
+            {
+                int count = Math.Min(8, planeVectors - v0);
+                for (int t = 0; t < 8; t++)
+                {
+                    // Unused slots repeat the tile's first vector: computed, never stored.
+                    int v = v0 + (t < count ? t : 0);
+                    bases[t] = ((v / vectorsPerRow) * inW) + ((v % vectorsPerRow) * lanes);
+                }
+
+                var b = new Vector<float>(bias[c]);
+                Vector<float> a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+                int b0 = bases[0], b1 = bases[1], b2 = bases[2], b3 = bases[3], b4 = bases[4], b5 = bases[5], b6 = bases[6], b7 = bases[7];
+                for (int k = first; k < last; k++)
+                {
+                    var w = new Vector<float>(weights[k]);
+                    ref float at = ref Unsafe.Add(ref inRef, tapOffsets[k]);
+                    a0 += w * Vector.LoadUnsafe(ref at, (nuint)b0);
+                    a1 += w * Vector.LoadUnsafe(ref at, (nuint)b1);
+                    a2 += w * Vector.LoadUnsafe(ref at, (nuint)b2);
+                    a3 += w * Vector.LoadUnsafe(ref at, (nuint)b3);
+                    a4 += w * Vector.LoadUnsafe(ref at, (nuint)b4);
+                    a5 += w * Vector.LoadUnsafe(ref at, (nuint)b5);
+                    a6 += w * Vector.LoadUnsafe(ref at, (nuint)b6);
+                    a7 += w * Vector.LoadUnsafe(ref at, (nuint)b7);
+                }
+
+                Span<float> tile = plane.Slice(v0 * lanes, count * lanes);
+                a0.CopyTo(tile);
+                if (count > 1) a1.CopyTo(tile.Slice(lanes));
+                if (count > 2) a2.CopyTo(tile.Slice(2 * lanes));
+                if (count > 3) a3.CopyTo(tile.Slice(3 * lanes));
+                if (count > 4) a4.CopyTo(tile.Slice(4 * lanes));
+                if (count > 5) a5.CopyTo(tile.Slice(5 * lanes));
+                if (count > 6) a6.CopyTo(tile.Slice(6 * lanes));
+                if (count > 7) a7.CopyTo(tile.Slice(7 * lanes));
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The scalar reference path of <see cref="ConvAccumulate"/> (lengths already validated).</summary>
     internal static void ConvAccumulateScalar(
         ReadOnlySpan<float> inputPlane, int inH, int inW,

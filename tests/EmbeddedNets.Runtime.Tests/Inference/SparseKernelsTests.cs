@@ -24,6 +24,65 @@ public sealed class SparseKernelsTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 28, 28, 5, 20, 0.66)] // LeNet-5 conv1: 24×24 output, nine tiles per channel
+    [InlineData(20, 12, 12, 5, 50, 0.12)] // LeNet-5 conv2: 8×8 output, one tile
+    [InlineData(3, 10, 19, 3, 4, 0.5)] // 8×17 output: not a multiple of the vector width → refused
+    public void TryConvValidTiled_IsBitIdenticalToFillPlanesThenConvAccumulatePerTap(int cin, int inH, int inW, int k, int cout, double keep)
+    {
+        var rng = new Random(cin * 1000 + inW);
+        int outH = inH - k + 1, outW = inW - k + 1;
+        var taps = new List<(int Oc, int Ic, int Ky, int Kx, float W)>();
+        for (int oc = 0; oc < cout; oc++)
+        {
+            for (int ic = 0; ic < cin; ic++)
+            {
+                for (int ky = 0; ky < k; ky++)
+                {
+                    for (int kx = 0; kx < k; kx++)
+                    {
+                        if (rng.NextDouble() < keep)
+                        {
+                            taps.Add((oc, ic, ky, kx, (float)rng.NextDouble() - 0.5f));
+                        }
+                    }
+                }
+            }
+        }
+
+        float[] input = CompactModelTests.RandomInput(rng, cin * inH * inW);
+        float[] bias = CompactModelTests.RandomInput(rng, cout);
+        var expected = new float[cout * outH * outW];
+        SparseKernels.FillPlanes(expected, bias, outH * outW);
+        foreach ((int oc, int ic, int ky, int kx, float w) in taps)
+        {
+            SparseKernels.ConvAccumulate(input.AsSpan(ic * inH * inW, inH * inW), inH, inW, expected.AsSpan(oc * outH * outW, outH * outW), outH, outW, ky, kx, 1, 1, 0, 0, w);
+        }
+
+        int[] starts = new int[cout + 1];
+        foreach (var t in taps)
+        {
+            starts[t.Oc + 1]++;
+        }
+
+        for (int c = 0; c < cout; c++)
+        {
+            starts[c + 1] += starts[c];
+        }
+
+        int[] offsets = taps.Select(t => (((t.Ic * inH) + t.Ky) * inW) + t.Kx).ToArray();
+        var tiled = new float[expected.Length];
+        bool done = SparseKernels.TryConvValidTiled(input, cin, inH, inW, k, k, starts, offsets, taps.Select(t => t.W).ToArray(), bias, tiled);
+        if (outW % System.Numerics.Vector<float>.Count != 0)
+        {
+            Assert.False(done);
+            return;
+        }
+
+        Assert.True(done);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), tiled.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void ConvAccumulate_Padding_SkipsOutsideTaps()
     {
