@@ -8,7 +8,8 @@
 #              `dcz download-mnist DIR` fetches them)
 #   OUT_DIR    where the .dcz files, reports and checkpoints go (default artifacts/results)
 # environment: SEED (default 1), THREADS (default 1), BITS (default "2 3 4 5 6 7 8"),
-#              SKIP_LENET5=1 to reuse an existing LeNet-5 run in OUT_DIR.
+#              REUSE=1 to keep a model's earlier run in OUT_DIR (its .dcz.report/summary.json)
+#              instead of compressing it again.
 # Needs the .NET SDK and python3 (to assemble the Markdown from the runs' summary.json files).
 set -euo pipefail
 
@@ -35,19 +36,24 @@ run() { # name model [extra args...]
   echo $((end - start)) > "$out/$name.seconds"
 }
 
-# A fresh run each time, so the wall time is the whole pipeline's.
-rm -rf "$out/lenet-300-100.work"
-run lenet-300-100 lenet-300-100 --no-resume
-if [[ "${SKIP_LENET5:-0}" != 1 ]]; then
-  rm -rf "$out/lenet-5.work"
-  run lenet-5 lenet-5 --no-resume
-fi
+# A fresh run each time (unless REUSE=1 and one exists), so the wall time is the whole pipeline's.
+for model in lenet-300-100 lenet-5; do
+  if [[ "${REUSE:-0}" == 1 && -f "$out/$model.dcz.report/summary.json" ]]; then
+    echo "reusing $out/$model.dcz"
+  else
+    rm -rf "$out/$model.work"
+    run "$model" "$model" --no-resume
+  fi
+done
 
 # Fig. 8 analogue: every init × bit width, from the same pruned LeNet-300-100 (pruned.ckpt in
 # lenet-300-100.work is reused automatically because baseline and prune settings are unchanged).
 mkdir -p "$out/init"
 for init in Linear Density Random; do
   for b in $bits; do
+    if [[ "${REUSE:-0}" == 1 && -f "$out/init/$init-$b.dcz.report/summary.json" ]]; then
+      continue
+    fi
     cfg="$out/init/$init-$b.json"
     printf '{ "quantize": { "init": "%s", "bits": { "ip1": %s, "ip2": %s, "ip3": %s } } }\n' "$init" "$b" "$b" "$b" > "$cfg"
     "${dcz[@]}" compress --model lenet-300-100 --data "$data" --out "$out/init/$init-$b.dcz" \

@@ -281,6 +281,8 @@ public static class CompressionPipeline
 
         public double? QuantizedAccuracy { get; set; }
 
+        public int Retries { get; set; }
+
         public double TrainSeconds { get; set; }
 
         public List<EpochRecord> History { get; set; } = new();
@@ -387,13 +389,13 @@ public static class CompressionPipeline
                 switch (step.Kind)
                 {
                     case StepKind.BaselineEpoch:
-                        Epoch(step, _config.Baseline, i, total, stepSeconds / Math.Max(1, timedSteps));
+                        EpochWithRetry(step, _config.Baseline, i, total, stepSeconds / Math.Max(1, timedSteps));
                         break;
                     case StepKind.PruneEpoch:
-                        Epoch(step, _config.Prune, i, total, stepSeconds / Math.Max(1, timedSteps));
+                        EpochWithRetry(step, _config.Prune, i, total, stepSeconds / Math.Max(1, timedSteps));
                         break;
                     case StepKind.QuantizeEpoch:
-                        Epoch(step, _config.Quantize, i, total, stepSeconds / Math.Max(1, timedSteps));
+                        EpochWithRetry(step, _config.Quantize, i, total, stepSeconds / Math.Max(1, timedSteps));
                         break;
                     case StepKind.Prune:
                         Prune(step.Round);
@@ -503,30 +505,65 @@ public static class CompressionPipeline
             Header = new CheckpointHeader { Key = _fullKey };
         }
 
+        /// <summary>
+        /// Runs an epoch; if it diverges, restores the state saved before it and runs it once more.
+        /// Workaround: on this machine LeNet-5 runs with identical settings have, rarely and not
+        /// reproducibly, produced a NaN at some batch while the same epoch rerun from the same
+        /// state completes (the cause, somewhere in native training, is not yet found). A second
+        /// divergence is reported as an error. When the retry is used the log says so, and the
+        /// result is no longer guaranteed to match another run bit for bit.
+        /// </summary>
+        private void EpochWithRetry(Step step, TrainingStageConfig stage, int index, int total, double meanStepSeconds)
+        {
+            try
+            {
+                Epoch(step, stage, index, total, meanStepSeconds);
+                return;
+            }
+            catch (TrainingDivergedException e)
+            {
+                string path = Path.Combine(_work, StateFile);
+                TensorArchive? archive = File.Exists(path) ? TensorArchive.Load(path) : null;
+                CheckpointHeader? saved = archive is null ? null : JsonSerializer.Deserialize<CheckpointHeader>(archive.Header, s_headerJson);
+                if (archive is null || saved is null || saved.Completed != index)
+                {
+                    throw new InvalidOperationException($"{Label(step)}: training diverged: {e.Message}; lower {step.Stage}.learningRate or set {step.Stage}.maxGradientNorm");
+                }
+
+                _progress.Line($"warning: {Label(step)} diverged ({e.Message}); restoring the state before it and running it again");
+                NetworkCheckpoint.Restore(_states, archive);
+                Header = saved;
+                Header.Retries++;
+                Header.PruneLog.Add($"warning: {Label(step)} diverged once ({e.Message}) and was rerun from the state before it");
+            }
+
+            try
+            {
+                Epoch(step, stage, index, total, meanStepSeconds);
+            }
+            catch (TrainingDivergedException e)
+            {
+                throw new InvalidOperationException($"{Label(step)}: training diverged twice: {e.Message}; lower {step.Stage}.learningRate or set {step.Stage}.maxGradientNorm");
+            }
+        }
+
+        private string Label(Step step) => step.Round > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{step.Stage} {step.Round}/{_config.Prune.Iterations} epoch {step.Epoch + 1}/{step.Epochs}")
+            : string.Create(CultureInfo.InvariantCulture, $"{step.Stage} epoch {step.Epoch + 1}/{step.Epochs}");
+
         private void Epoch(Step step, TrainingStageConfig stage, int index, int total, double meanStepSeconds)
         {
             double lr = Trainer.LearningRate(stage, step.Epoch);
             ulong shuffle = SplitMix64.Combine(_options.Seed, (ulong)step.Kind, (ulong)step.Round, (ulong)step.Epoch);
-            string label = step.Round > 0
-                ? string.Create(CultureInfo.InvariantCulture, $"{step.Stage} {step.Round}/{_config.Prune.Iterations} epoch {step.Epoch + 1}/{step.Epochs}")
-                : string.Create(CultureInfo.InvariantCulture, $"{step.Stage} epoch {step.Epoch + 1}/{step.Epochs}");
+            string label = Label(step);
             int remainingEpochs = _plan.Skip(index).Count(s => s.Kind is StepKind.BaselineEpoch or StepKind.PruneEpoch or StepKind.QuantizeEpoch);
             double start = _progress.Elapsed;
-            double loss;
-            try
+            double loss = _trainer.TrainEpoch(_train, _config.BatchSize, stage, lr, shuffle, fraction =>
             {
-                loss = _trainer.TrainEpoch(_train, _config.BatchSize, stage, lr, shuffle, fraction =>
-                {
-                    double spent = _progress.Elapsed - start;
-                    double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
-                    _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));
-                });
-            }
-            catch (TrainingDivergedException e)
-            {
-                throw new InvalidOperationException($"{label}: training diverged: {e.Message}; lower {step.Stage}.learningRate or set {step.Stage}.maxGradientNorm");
-            }
-
+                double spent = _progress.Elapsed - start;
+                double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
+                _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));
+            });
             int correct = _trainer.CountCorrect(_test);
             double seconds = _progress.Elapsed - start;
             double accuracy = (double)correct / _test.Count;

@@ -37,7 +37,7 @@ public static class DefaultConfigs
 
     // LeNet-5 costs ~12 s per epoch on an idle 2-core machine and minutes on a busy one, so its
     // schedule is short: 5 dense epochs (Caffe's LeNet solver runs ~10.7; weight decay 5e-4 as
-    // there), three prune rounds of 1 epoch, 1 fine-tuning epoch. Without ReLU after the
+    // there), three prune rounds of 2 epochs, 2 fine-tuning epochs. Without ReLU after the
     // convolutions the logits can run away (a NaN loss at lr 0.02-0.03 in some runs), so every
     // stage clips the gradient norm to 10. Centroid gradients are sums over their members (paper,
     // Section 3.3) and ip1 shares each of its 32 values among ~1,000 weights, so the fine-tuning
@@ -49,16 +49,16 @@ public static class DefaultConfigs
         Prune = new PruneConfig
         {
             Iterations = 3,
-            Epochs = 1,
+            Epochs = 2,
             LearningRate = 0.005,
             Momentum = 0.9,
             WeightDecay = 5e-4,
             MaxGradientNorm = 10,
-            Quality = new(StringComparer.Ordinal) { ["conv1"] = 0.5, ["conv2"] = 1.5, ["ip1"] = 2.0, ["ip2"] = 1.2 },
+            Quality = new(StringComparer.Ordinal) { ["conv1"] = 0.5, ["conv2"] = 1.4, ["ip1"] = 1.7, ["ip2"] = 1.2 },
         },
         Quantize = new QuantizeConfig
         {
-            Epochs = 1,
+            Epochs = 2,
             LearningRate = 0.0005,
             Momentum = 0.9,
             MaxGradientNorm = 10,
