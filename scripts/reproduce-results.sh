@@ -8,6 +8,7 @@
 #              `dcz download-mnist DIR` fetches them)
 #   OUT_DIR    where the .dcz files, reports and checkpoints go (default artifacts/results)
 # environment: SEED (default 1), THREADS (default 1), BITS (default "2 3 4 5 6 7 8"),
+#              MODELS (default "lenet-300-100 lenet-5") to compress only some,
 #              REUSE=1 to keep a model's earlier run in OUT_DIR (its .dcz.report/summary.json)
 #              instead of compressing it again.
 # Needs the .NET SDK and python3 (to assemble the Markdown from the runs' summary.json files).
@@ -37,7 +38,7 @@ run() { # name model [extra args...]
 }
 
 # A fresh run each time (unless REUSE=1 and one exists), so the wall time is the whole pipeline's.
-for model in lenet-300-100 lenet-5; do
+for model in ${MODELS:-lenet-300-100 lenet-5}; do
   if [[ "${REUSE:-0}" == 1 && -f "$out/$model.dcz.report/summary.json" ]]; then
     echo "reusing $out/$model.dcz"
   else

@@ -49,7 +49,7 @@ internal sealed class LayerState : IDisposable
     public void SetMask(Tensor mask)
     {
         Mask?.Dispose();
-        Mask = mask.to_type(ScalarType.Float32).detach().DetachFromDisposeScope();
+        Mask = mask.to_type(ScalarType.Float32).detach().clone().DetachFromDisposeScope();
         using (no_grad())
         {
             Layer.Weight.mul_(Mask);
@@ -64,9 +64,9 @@ internal sealed class LayerState : IDisposable
         Centroids?.Dispose();
         Assignment?.Dispose();
         CentroidVelocity?.Dispose();
-        KeptIndex = keptIndex.to_type(ScalarType.Int64).detach().DetachFromDisposeScope();
-        Centroids = centroids.to_type(ScalarType.Float32).detach().DetachFromDisposeScope();
-        Assignment = assignment.to_type(ScalarType.Int64).detach().DetachFromDisposeScope();
+        KeptIndex = keptIndex.to_type(ScalarType.Int64).detach().clone().DetachFromDisposeScope();
+        Centroids = centroids.to_type(ScalarType.Float32).detach().clone().DetachFromDisposeScope();
+        Assignment = assignment.to_type(ScalarType.Int64).detach().clone().DetachFromDisposeScope();
         CentroidVelocity = zeros_like(Centroids).DetachFromDisposeScope();
         Bits = bits;
         WriteSharedWeights();
