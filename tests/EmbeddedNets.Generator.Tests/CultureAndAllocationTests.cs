@@ -105,7 +105,7 @@ public sealed class CultureAndAllocationTests
         Assert.Equal(9812.0 / 10000, model.Constant<double>("RecordedAccuracy"));
         Assert.Equal(10000, model.Constant<int>("RecordedTestCount"));
         Assert.Equal(9812, model.Constant<int>("RecordedCorrect"));
-        Assert.Equal("Unrolled", model.Constant<string>("EmissionMode")); // Auto, under the threshold
+        Assert.Equal("Compact", model.Constant<string>("EmissionMode")); // Auto, over the threshold
         Assert.Equal(1f / 255, model.Constant<float>("PreprocessScale"));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i.ToString()), model.Property<IReadOnlyList<string>>("ClassLabels"));
         var layers = model.Property<IReadOnlyList<string>>("Layers");
