@@ -1,6 +1,5 @@
 extern alias RuntimeAsm;
 
-using System.Diagnostics;
 using System.Globalization;
 using EmbeddedNets.Format;
 using EmbeddedNets.Tests.Shared;
@@ -114,39 +113,15 @@ public sealed class BuildLogicTests : IDisposable
 
     private string Dotnet(string directory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        if (args[0] == "build")
-        {
-            // No build servers left behind by a test.
-            start.ArgumentList.Add("--disable-build-servers");
-        }
-
-        // The repository projects build into a private folder, never into a folder another build uses.
-        start.Environment["EMBEDDEDNETS_ARTIFACTS"] = Path.Combine(_work, "artifacts");
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["MSBUILDNODEREUSE"] = "0";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 10 minutes");
-        }
-
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} exited with {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
-        Assert.DoesNotContain("CS2015", stdout.Result);
-        return stdout.Result;
+        // No build servers left behind by a test; the repository projects build into a private
+        // folder, never into a folder another build uses.
+        string[] full = args[0] == "build" ? [.. args, "--disable-build-servers"] : args;
+        string output = DotnetCli.Run(
+            directory,
+            new Dictionary<string, string?> { ["EMBEDDEDNETS_ARTIFACTS"] = Path.Combine(_work, "artifacts"), ["MSBUILDNODEREUSE"] = "0" },
+            TimeSpan.FromMinutes(10),
+            full);
+        Assert.DoesNotContain("CS2015", output);
+        return output;
     }
 }

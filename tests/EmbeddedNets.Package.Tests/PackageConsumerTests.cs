@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using EmbeddedNets.Format;
@@ -128,39 +127,12 @@ public sealed class PackageConsumerTests : IDisposable
         typeof(PackageConsumerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
         ?? throw new InvalidOperationException("missing assembly metadata " + key);
 
-    private static string Dotnet(string directory, bool inheritBuildSettings, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Packing finds this repository's outputs where they were built; the consumer must not
-        // inherit the repository's artifacts folder.
-        if (!inheritBuildSettings)
-        {
-            start.Environment.Remove("EMBEDDEDNETS_ARTIFACTS");
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 5 minutes");
-        }
-
-        string text = stdout.Result + stderr.Result;
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} in {directory} exited with {process.ExitCode}:\n{text}");
-        return stdout.Result;
-    }
+    // Packing finds this repository's outputs where they were built; the consumer must not
+    // inherit the repository's artifacts folder.
+    private static string Dotnet(string directory, bool inheritBuildSettings, params string[] args) =>
+        DotnetCli.Run(
+            directory,
+            inheritBuildSettings ? new Dictionary<string, string?>() : new Dictionary<string, string?> { ["EMBEDDEDNETS_ARTIFACTS"] = null },
+            TimeSpan.FromMinutes(5),
+            args);
 }
