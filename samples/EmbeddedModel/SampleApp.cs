@@ -25,6 +25,7 @@ internal sealed record EmbeddedClassifier(
     long EmbeddedBytes,
     int RecordedCorrect,
     int RecordedTestCount,
+    bool ScoresAreProbabilities,
     PreprocessFn Preprocess,
     ScoresFn Scores,
     ClassifyFn Classify);
@@ -92,7 +93,11 @@ internal static class SampleApp
                 var scores = new float[model.OutputLength];
                 model.Preprocess(image, input);
                 model.Scores(input, scores);
-                Probabilities(scores);
+                if (!model.ScoresAreProbabilities)
+                {
+                    SparseKernels.Softmax(scores);
+                }
+
                 int predicted = SparseKernels.ArgMax(scores);
                 string mark = predicted == SampleDigits.Labels[d] ? "✓" : "✗";
                 lines.Add(string.Create(CultureInfo.InvariantCulture, $"{model.Name,-12} → {predicted}  ({scores[predicted] * 100,6:F2} % sure) {mark}"));
@@ -183,23 +188,6 @@ internal static class SampleApp
         }
 
         return 0;
-    }
-
-    /// <summary>Softmax unless the scores already are probabilities.</summary>
-    private static void Probabilities(Span<float> scores)
-    {
-        float sum = 0;
-        bool probabilities = true;
-        foreach (float s in scores)
-        {
-            probabilities &= s is >= 0 and <= 1;
-            sum += s;
-        }
-
-        if (!probabilities || Math.Abs(sum - 1) > 1e-3)
-        {
-            SparseKernels.Softmax(scores);
-        }
     }
 
     /// <summary>28 rows of 28 pixels drawn as 14 lines of 28 characters (two pixel rows per line).</summary>

@@ -127,6 +127,9 @@ public sealed partial class DczGenerator
         w.Line("/// <summary>Weights kept after pruning (nonzero): " + N(spec.KeptWeightCount) + ".</summary>");
         w.Line("public const long KeptWeightCount = " + I(spec.KeptWeightCount) + ";");
         w.Line();
+        w.Line("/// <summary>True when the model ends in softmax, so <c>Predict(input, scores)</c> writes class probabilities; false when it writes logits.</summary>");
+        w.Line("public const bool ScoresAreProbabilities = " + (spec.EndsInSoftmax ? "true" : "false") + ";");
+        w.Line();
         w.Line("/// <summary>True when the file records a test-set accuracy.</summary>");
         w.Line("public const bool HasRecordedMetrics = " + (spec.HasMetrics ? "true" : "false") + ";");
         w.Line();

@@ -52,6 +52,9 @@ namespace Test.Models
         /// <summary>Weights kept after pruning (nonzero): 4.</summary>
         public const long KeptWeightCount = 4;
 
+        /// <summary>True when the model ends in softmax, so <c>Predict(input, scores)</c> writes class probabilities; false when it writes logits.</summary>
+        public const bool ScoresAreProbabilities = false;
+
         /// <summary>True when the file records a test-set accuracy.</summary>
         public const bool HasRecordedMetrics = true;
 
