@@ -17,25 +17,17 @@ namespace EmbeddedNets.Generator.Tests;
 [Trait("Category", "Integration")]
 public sealed class BuildLogicTests : IDisposable
 {
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "embeddednets-buildlogic-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TempFolder _temp = new("embeddednets-buildlogic");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_work, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS to clean.
-        }
-    }
+    private string Work => _temp.FullPath;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void DotnetBuild_BinaryDczViaProjectReference_BuildsAndPredictsLikeTheRuntime()
     {
         string root = DiagnosticTests.RepositoryRoot();
-        string app = Path.Combine(_work, "app");
+        string app = Path.Combine(Work, "app");
         Directory.CreateDirectory(Path.Combine(app, "Models", "more"));
         DczModel mlp = DczTestModels.RandomMlp(new Random(21), 21);
         DczModel cnn = DczTestModels.RandomCnn(new Random(22), 22);
@@ -118,7 +110,7 @@ public sealed class BuildLogicTests : IDisposable
         string[] full = args[0] == "build" ? [.. args, "--disable-build-servers"] : args;
         string output = DotnetCli.Run(
             directory,
-            new Dictionary<string, string?> { ["EMBEDDEDNETS_ARTIFACTS"] = Path.Combine(_work, "artifacts"), ["MSBUILDNODEREUSE"] = "0" },
+            new Dictionary<string, string?> { ["EMBEDDEDNETS_ARTIFACTS"] = Path.Combine(Work, "artifacts"), ["MSBUILDNODEREUSE"] = "0" },
             TimeSpan.FromMinutes(10),
             full);
         Assert.DoesNotContain("CS2015", output);

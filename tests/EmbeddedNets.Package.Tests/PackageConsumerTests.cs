@@ -16,24 +16,16 @@ public sealed class PackageConsumerTests : IDisposable
 {
     private static readonly string s_root = Metadata("RepositoryRoot");
     private static readonly string s_configuration = Metadata("Configuration");
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "embeddednets-package-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TempFolder _temp = new("embeddednets-package");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_work, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A build server may still hold a file; the temp folder is cleaned by the OS.
-        }
-    }
+    private string Work => _temp.FullPath;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void ConsumerOfPackages_BuildsAndPredictsLikeTheRuntime()
     {
-        string feed = Path.Combine(_work, "feed");
+        string feed = Path.Combine(Work, "feed");
         Directory.CreateDirectory(feed);
         foreach (string project in new[] { "src/Runtime/EmbeddedNets.Runtime.csproj", "src/Generator/EmbeddedNets.Generator.csproj" })
         {
@@ -46,11 +38,11 @@ public sealed class PackageConsumerTests : IDisposable
         // A dense and a conv model, one per emission mode.
         DczModel mlp = DczTestModels.RandomMlp(new Random(41), 41);
         DczModel cnn = DczTestModels.RandomCnn(new Random(42), 42);
-        string app = Path.Combine(_work, "Consumer");
+        string app = Path.Combine(Work, "Consumer");
         Directory.CreateDirectory(Path.Combine(app, "Models"));
         File.WriteAllBytes(Path.Combine(app, "Models", "tiny-mlp.dcz"), DczFile.Write(mlp));
         File.WriteAllBytes(Path.Combine(app, "Models", "tiny-cnn.dcz"), DczFile.Write(cnn));
-        File.WriteAllText(Path.Combine(_work, "nuget.config"), $"""
+        File.WriteAllText(Path.Combine(Work, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
@@ -59,7 +51,7 @@ public sealed class PackageConsumerTests : IDisposable
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
               <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(_work, "packages")}" />
+                <add key="globalPackagesFolder" value="{Path.Combine(Work, "packages")}" />
               </config>
             </configuration>
             """);
