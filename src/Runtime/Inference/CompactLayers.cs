@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EmbeddedNets.Format;
 
 namespace EmbeddedNets.Inference;
@@ -100,5 +102,91 @@ public sealed class CompactConv
         }
 
         return new CompactConv(taps, weights);
+    }
+}
+
+/// <summary>
+/// A dense layer's kept weights as bitmasks, the form <see cref="SparseKernels.DenseMasked"/> takes:
+/// the outputs are cut into chunks of <see cref="ChunkRows"/> rows (four blocks of 16, one
+/// 512-bit register each); for every (chunk, input) one 64-bit mask says which rows of the chunk
+/// the input's column keeps, and the kept values follow each other, rows ascending. Memory is
+/// the kept values plus 12 bytes per (chunk, input): about a tenth of the dense matrix at 7 %
+/// density, where 16-float blocks would need 40 %.
+/// </summary>
+internal sealed class MaskedDense
+{
+    /// <summary>Output rows per chunk: four 16-lane blocks.</summary>
+    public const int ChunkRows = 64;
+
+    private MaskedDense(int inputs, int outputs, ulong[] masks, int[] starts, float[] values, float[] bias)
+    {
+        Inputs = inputs;
+        Outputs = outputs;
+        Chunks = (outputs + ChunkRows - 1) / ChunkRows;
+        Masks = masks;
+        Starts = starts;
+        Values = values;
+        Bias = bias;
+    }
+
+    /// <summary>Whether this CPU runs <see cref="SparseKernels.DenseMasked"/> (it needs AVX-512).</summary>
+    public static bool IsSupported => Avx512F.IsSupported;
+
+    /// <summary>Inputs of the layer.</summary>
+    public int Inputs { get; }
+
+    /// <summary>Outputs of the layer.</summary>
+    public int Outputs { get; }
+
+    /// <summary>Chunks of <see cref="ChunkRows"/> outputs (the last may be partly padding).</summary>
+    public int Chunks { get; }
+
+    /// <summary>Mask of chunk <c>c</c>, input <c>i</c> at <c>c × Inputs + i</c>: bit <c>r</c> is row <c>c × 64 + r</c>.</summary>
+    public ulong[] Masks { get; }
+
+    /// <summary>Index in <see cref="Values"/> of the first kept value of each (chunk, input), same indexing as <see cref="Masks"/>.</summary>
+    public int[] Starts { get; }
+
+    /// <summary>Kept values by chunk, then input, then row, followed by 16 zeros so a 16-wide load never leaves the array.</summary>
+    public float[] Values { get; }
+
+    /// <summary>The bias, padded with zeros to <c>Chunks × 64</c>.</summary>
+    public float[] Bias { get; }
+
+    /// <summary>Builds the masks of <paramref name="layer"/>'s row-major kept weights (position = output × inputs + input).</summary>
+    public static MaskedDense FromLayer(DenseLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        SparseWeights w = layer.Weights;
+        int inputs = layer.Inputs, outputs = layer.Outputs;
+        int chunks = (outputs + ChunkRows - 1) / ChunkRows;
+        var masks = new ulong[chunks * inputs];
+        var counts = new int[chunks * inputs];
+        foreach (int position in w.Positions)
+        {
+            int row = position / inputs, slot = ((row / ChunkRows) * inputs) + (position % inputs);
+            masks[slot] |= 1UL << (row % ChunkRows);
+            counts[slot]++;
+        }
+
+        var starts = new int[masks.Length];
+        for (int s = 1; s < starts.Length; s++)
+        {
+            starts[s] = starts[s - 1] + counts[s - 1];
+        }
+
+        // Positions ascend in (row, column) order, so each (chunk, input)'s rows come out ascending.
+        var values = new float[w.Count + Vector512<float>.Count];
+        var next = (int[])starts.Clone();
+        for (int k = 0; k < w.Count; k++)
+        {
+            int position = w.Positions[k];
+            int slot = ((position / inputs / ChunkRows) * inputs) + (position % inputs);
+            values[next[slot]++] = w.Codebook[w.Codes[k]];
+        }
+
+        var bias = new float[chunks * ChunkRows];
+        layer.Bias.CopyTo(bias, 0);
+        return new MaskedDense(inputs, outputs, masks, starts, values, bias);
     }
 }

@@ -205,14 +205,38 @@ public sealed class CompactModel
 
         public override bool InPlace => false;
 
-        public static DenseStep Create(DenseLayer layer)
+        public static Step Create(DenseLayer layer)
         {
+            if (MaskedDenseStep.Suits(layer))
+            {
+                return new MaskedDenseStep(MaskedDense.FromLayer(layer));
+            }
+
             CompactDense compact = CompactDense.FromLayer(layer);
             return new DenseStep(compact.ColumnStarts, compact.Rows, compact.Values, layer.Bias);
         }
 
         public override void Run(ReadOnlySpan<float> input, Span<float> output) =>
             SparseKernels.DenseColumns(input, _columnStarts, _rows, _values, _bias, output);
+    }
+
+    private sealed class MaskedDenseStep(MaskedDense layer) : Step
+    {
+        public override bool InPlace => false;
+
+        /// <summary>
+        /// The masked kernel pays a fixed cost per (nonzero input, 64-row chunk) where the column
+        /// kernel pays per kept weight; on this repository's benchmark machine (docs/benchmarks.md)
+        /// it wins once a column keeps about two or more weights per chunk on average.
+        /// </summary>
+        public static bool Suits(DenseLayer layer)
+        {
+            long slots = (long)layer.Inputs * ((layer.Outputs + MaskedDense.ChunkRows - 1) / MaskedDense.ChunkRows);
+            return MaskedDense.IsSupported && layer.Weights.Count >= 2 * slots;
+        }
+
+        public override void Run(ReadOnlySpan<float> input, Span<float> output) =>
+            SparseKernels.DenseMasked(input, layer, output);
     }
 
     private sealed class ConvStep : Step
