@@ -217,6 +217,7 @@ public static class SparseKernels
             Vector512<float> a0 = Vector512.LoadUnsafe(ref biasRef, row), a1 = Vector512.LoadUnsafe(ref biasRef, row + 16);
             Vector512<float> a2 = Vector512.LoadUnsafe(ref biasRef, row + 32), a3 = Vector512.LoadUnsafe(ref biasRef, row + 48);
             int chunkBase = c * inputs;
+            int blocks = Math.Min(4, (y.Length - (int)row + 15) / 16);
             for (int k = 0; k < count; k++)
             {
                 int i = Unsafe.Add(ref nonzeroRef, k);
@@ -228,10 +229,23 @@ public static class SparseKernels
                 nuint p3 = p0 + (nuint)BitOperations.PopCount(m & 0xFFFF_FFFF_FFFFUL);
 
                 // Each mask is built right where it is used so the JIT keeps it in a k register.
+                // A last chunk of fewer than 64 rows skips its all-padding blocks (the branches
+                // go the same way on every iteration of the chunk).
                 a0 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)m) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p0));
-                a1 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 16)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p1));
-                a2 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 32)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p2));
-                a3 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 48)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p3));
+                if (blocks > 1)
+                {
+                    a1 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 16)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p1));
+                }
+
+                if (blocks > 2)
+                {
+                    a2 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 32)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p2));
+                }
+
+                if (blocks > 3)
+                {
+                    a3 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 48)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p3));
+                }
             }
 
             int first = (int)row, rows = Math.Min(MaskedDense.ChunkRows, y.Length - first);
