@@ -158,8 +158,20 @@ public sealed class CompactModel
         Span<float> current = workspace.AsSpan(0, _bufferLength);
         Span<float> other = workspace.AsSpan(_bufferLength, _bufferLength);
         int length = input.Length;
-        input.CopyTo(current);
-        for (int i = 0; i < _steps.Length; i++)
+        int first = 0;
+        if (_steps.Length > 0 && !_steps[0].InPlace)
+        {
+            // The first layer reads the caller's input directly: no copy.
+            length = Shapes.Layers[0].OutputLength;
+            _steps[0].Run(input, current.Slice(0, length));
+            first = 1;
+        }
+        else
+        {
+            input.CopyTo(current);
+        }
+
+        for (int i = first; i < _steps.Length; i++)
         {
             Step step = _steps[i];
             int outLength = Shapes.Layers[i].OutputLength;
