@@ -70,27 +70,12 @@ internal sealed class SpecNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// The layer's convolution with its own parameters (so autograd, pruning masks and weight
-    /// sharing apply unchanged). libtorch 2.10's float32 <c>conv2d</c> returns wrong results on this
-    /// project's AVX-512 build machines when a convolution has more than 16 input channels and
-    /// not a multiple of 16 (measured here: 20, 24 and 40 channels come out 14–18 % off; 1–16, 32,
-    /// 48, 64, float64 and the SSE4.1 code path are right). LeNet-5's conv2 has 20, and the network
-    /// must be trained on the convolution the Runtime computes, so such inputs are padded with zero
-    /// channels (and the weights with zero taps) up to the next multiple of 16: the same sum,
-    /// computed correctly, about 1.4× the time of the plain call (unfold + matmul took 7×).
+    /// sharing apply unchanged). It relies on <see cref="Training.NativeSettings"/>: libtorch's
+    /// oneDNN computes wrong float32 convolutions for 20 input channels (LeNet-5's conv2) on this
+    /// project's AVX-512 machines unless capped at SSE4.1; ConvolutionTests checks both.
     /// </summary>
-    private static Tensor Convolve(Tensor x, ResolvedLayer layer, Conv2d conv)
-    {
-        Tensor weight = conv.weight!;
-        long channels = weight.shape[1];
-        if (channels > 16 && channels % 16 != 0)
-        {
-            long extra = 16 - (channels % 16);
-            x = cat(new[] { x, zeros(x.shape[0], extra, x.shape[2], x.shape[3]) }, 1);
-            weight = cat(new[] { weight, zeros(weight.shape[0], extra, weight.shape[2], weight.shape[3]) }, 1);
-        }
-
-        return nn.functional.conv2d(x, weight, conv.bias, strides: new long[] { layer.Spec.Stride }, padding: new long[] { layer.Spec.Padding });
-    }
+    private static Tensor Convolve(Tensor x, ResolvedLayer layer, Conv2d conv) =>
+        nn.functional.conv2d(x, conv.weight!, conv.bias, strides: new long[] { layer.Spec.Stride }, padding: new long[] { layer.Spec.Padding });
 }
 
 /// <summary>A weighted layer's parameters.</summary>
