@@ -107,18 +107,21 @@ public sealed class CompactConv
 
 /// <summary>
 /// A dense layer's kept weights as bitmasks, the form <see cref="SparseKernels.DenseMasked"/> takes:
-/// the outputs are cut into chunks of <see cref="ChunkRows"/> rows (four blocks of 16, one
-/// 512-bit register each); for every (chunk, input) one 64-bit mask says which rows of the chunk
-/// the input's column keeps, and the kept values follow each other, rows ascending. Memory is
-/// the kept values plus 12 bytes per (chunk, input): about a tenth of the dense matrix at 7 %
-/// density, where 16-float blocks would need 40 %.
+/// the outputs are cut into chunks of <see cref="ChunkRows"/> rows, eight blocks of 16 (one
+/// 512-bit register each); for every (chunk, input) and block, a 16-bit mask says which rows of
+/// the block the input's column keeps, and the kept values follow each other, rows ascending.
+/// Memory is the kept values plus 36 bytes per (chunk, input): about a sixth of the dense matrix
+/// at 7 % density, where 16-float blocks would need 40 %.
 /// </summary>
 internal sealed class MaskedDense
 {
-    /// <summary>Output rows per chunk: four 16-lane blocks.</summary>
-    public const int ChunkRows = 64;
+    /// <summary>16-lane blocks per chunk.</summary>
+    public const int BlocksPerChunk = 8;
 
-    private MaskedDense(int inputs, int outputs, ulong[] masks, int[] starts, float[] values, float[] bias)
+    /// <summary>Output rows per chunk.</summary>
+    public const int ChunkRows = 16 * BlocksPerChunk;
+
+    private MaskedDense(int inputs, int outputs, uint[] masks, int[] starts, float[] values, float[] bias)
     {
         Inputs = inputs;
         Outputs = outputs;
@@ -141,16 +144,20 @@ internal sealed class MaskedDense
     /// <summary>Chunks of <see cref="ChunkRows"/> outputs (the last may be partly padding).</summary>
     public int Chunks { get; }
 
-    /// <summary>Mask of chunk <c>c</c>, input <c>i</c> at <c>c × Inputs + i</c>: bit <c>r</c> is row <c>c × 64 + r</c>.</summary>
-    public ulong[] Masks { get; }
+    /// <summary>
+    /// Mask of chunk <c>c</c>, input <c>i</c>, block <c>b</c> at <c>(c × Inputs + i) × 8 + b</c>:
+    /// bit <c>j</c> (of the low 16) is row <c>c × 128 + 16b + j</c>. One 32-bit word per block, so
+    /// the kernel broadcasts it straight from memory.
+    /// </summary>
+    public uint[] Masks { get; }
 
-    /// <summary>Index in <see cref="Values"/> of the first kept value of each (chunk, input), same indexing as <see cref="Masks"/>.</summary>
+    /// <summary>Index in <see cref="Values"/> of the first kept value of each (chunk, input), at <c>c × Inputs + i</c>.</summary>
     public int[] Starts { get; }
 
     /// <summary>Kept values by chunk, then input, then row, followed by 16 zeros so a 16-wide load never leaves the array.</summary>
     public float[] Values { get; }
 
-    /// <summary>The bias, padded with zeros to <c>Chunks × 64</c>.</summary>
+    /// <summary>The bias, padded with zeros to <c>Chunks × ChunkRows</c>.</summary>
     public float[] Bias { get; }
 
     /// <summary>Builds the masks of <paramref name="layer"/>'s row-major kept weights (position = output × inputs + input).</summary>
@@ -160,16 +167,16 @@ internal sealed class MaskedDense
         SparseWeights w = layer.Weights;
         int inputs = layer.Inputs, outputs = layer.Outputs;
         int chunks = (outputs + ChunkRows - 1) / ChunkRows;
-        var masks = new ulong[chunks * inputs];
+        var masks = new uint[chunks * inputs * BlocksPerChunk];
         var counts = new int[chunks * inputs];
         foreach (int position in w.Positions)
         {
             int row = position / inputs, slot = ((row / ChunkRows) * inputs) + (position % inputs);
-            masks[slot] |= 1UL << (row % ChunkRows);
+            masks[(slot * BlocksPerChunk) + ((row % ChunkRows) / 16)] |= 1u << (row % 16);
             counts[slot]++;
         }
 
-        var starts = new int[masks.Length];
+        var starts = new int[counts.Length];
         for (int s = 1; s < starts.Length; s++)
         {
             starts[s] = starts[s - 1] + counts[s - 1];

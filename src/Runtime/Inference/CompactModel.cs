@@ -237,14 +237,15 @@ public sealed class CompactModel
         public override bool InPlace => false;
 
         /// <summary>
-        /// The masked kernel pays a fixed cost per (nonzero input, 64-row chunk) where the column
-        /// kernel pays per kept weight; on this repository's benchmark machine (docs/benchmarks.md)
-        /// it wins once a column keeps about two or more weights per chunk on average.
+        /// The masked kernel pays a fixed cost per (nonzero input, 16-row block) where the column
+        /// kernel pays per kept weight; in the measurements of docs/inference.md it is faster on
+        /// every LeNet layer (1.2 to 3.5 kept weights per block), so it is used from one kept
+        /// weight per two blocks up.
         /// </summary>
         public static bool Suits(DenseLayer layer)
         {
-            long slots = (long)layer.Inputs * ((layer.Outputs + MaskedDense.ChunkRows - 1) / MaskedDense.ChunkRows);
-            return MaskedDense.IsSupported && layer.Weights.Count >= 2 * slots;
+            long blocks = (long)layer.Inputs * ((layer.Outputs + 15) / 16);
+            return MaskedDense.IsSupported && 2L * layer.Weights.Count >= blocks;
         }
 
         public override void Run(ReadOnlySpan<float> input, Span<float> output) =>

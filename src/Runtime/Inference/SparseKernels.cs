@@ -164,17 +164,17 @@ public static class SparseKernels
 
     /// <summary>
     /// The same layer as <see cref="DenseColumns"/> from its <see cref="MaskedDense"/> form, with
-    /// AVX-512: per chunk of 64 outputs, four 16-lane accumulators start at the bias and stay in
-    /// registers while, for each nonzero input in ascending order, the column's kept values of the
-    /// chunk are expanded into place by their mask (<c>vexpandps</c>; pruned rows get 0) and
+    /// AVX-512: per chunk of 128 outputs, eight 16-lane accumulators start at the bias and stay in
+    /// registers while, for each nonzero input in ascending order, the column's kept values of each
+    /// block are expanded into place by the block's mask (<c>vexpandps</c>; pruned rows get 0) and
     /// <c>acc += x[i] * expanded</c> is added. Each output therefore sums the same products in the
     /// same order as <see cref="DenseColumns"/>, plus exact zeros for pruned weights: for finite
     /// inputs the results are identical, except that an output that would be −0 can come out +0.
     /// </summary>
     /// <remarks>
-    /// Costs a fixed 4 vector steps per (nonzero input, chunk) instead of one scattered scalar
-    /// update per kept weight, and no output is loaded or stored inside the loop; it wins while
-    /// an input's column keeps more than about one row in sixteen.
+    /// Costs a fixed few vector steps per (nonzero input, 16-row block) instead of one scattered
+    /// scalar update per kept weight, and no output is loaded or stored inside the loop; it wins
+    /// while an input's column keeps more than about one row in sixteen.
     /// </remarks>
     /// <exception cref="ArgumentException">A length does not match the layer.</exception>
     /// <exception cref="PlatformNotSupportedException">The CPU lacks AVX-512 (see <see cref="MaskedDense.IsSupported"/>).</exception>
@@ -205,7 +205,7 @@ public static class SparseKernels
         int inputs = layer.Inputs, chunks = layer.Chunks;
         ref float xRef = ref MemoryMarshal.GetReference(x);
         ref int nonzeroRef = ref MemoryMarshal.GetReference(nonzero);
-        ref ulong maskRef = ref MemoryMarshal.GetArrayDataReference(layer.Masks);
+        ref int maskRef = ref Unsafe.As<uint, int>(ref MemoryMarshal.GetArrayDataReference(layer.Masks));
         ref int startRef = ref MemoryMarshal.GetArrayDataReference(layer.Starts);
         ref float valueRef = ref MemoryMarshal.GetArrayDataReference(layer.Values);
         ref float biasRef = ref MemoryMarshal.GetArrayDataReference(layer.Bias);
@@ -216,35 +216,63 @@ public static class SparseKernels
             nuint row = (nuint)(c * MaskedDense.ChunkRows);
             Vector512<float> a0 = Vector512.LoadUnsafe(ref biasRef, row), a1 = Vector512.LoadUnsafe(ref biasRef, row + 16);
             Vector512<float> a2 = Vector512.LoadUnsafe(ref biasRef, row + 32), a3 = Vector512.LoadUnsafe(ref biasRef, row + 48);
+            Vector512<float> a4 = Vector512.LoadUnsafe(ref biasRef, row + 64), a5 = Vector512.LoadUnsafe(ref biasRef, row + 80);
+            Vector512<float> a6 = Vector512.LoadUnsafe(ref biasRef, row + 96), a7 = Vector512.LoadUnsafe(ref biasRef, row + 112);
             int chunkBase = c * inputs;
-            int blocks = Math.Min(4, (y.Length - (int)row + 15) / 16);
+
+            // A last chunk of fewer rows skips its all-padding blocks (the branches go the same way
+            // on every iteration of the chunk).
+            int blocks = Math.Min(MaskedDense.BlocksPerChunk, (y.Length - (int)row + 15) / 16);
             for (int k = 0; k < count; k++)
             {
                 int i = Unsafe.Add(ref nonzeroRef, k);
                 var xi = Vector512.Create(Unsafe.Add(ref xRef, i));
-                ulong m = Unsafe.Add(ref maskRef, chunkBase + i);
-                nuint p0 = (nuint)Unsafe.Add(ref startRef, chunkBase + i);
-                nuint p1 = p0 + (nuint)BitOperations.PopCount(m & 0xFFFFUL);
-                nuint p2 = p0 + (nuint)BitOperations.PopCount(m & 0xFFFF_FFFFUL);
-                nuint p3 = p0 + (nuint)BitOperations.PopCount(m & 0xFFFF_FFFF_FFFFUL);
+                ref int m = ref Unsafe.Add(ref maskRef, (chunkBase + i) * MaskedDense.BlocksPerChunk);
+                nuint p = (nuint)Unsafe.Add(ref startRef, chunkBase + i);
 
-                // Each mask is built right where it is used so the JIT keeps it in a k register.
-                // A last chunk of fewer than 64 rows skips its all-padding blocks (the branches
-                // go the same way on every iteration of the chunk).
-                a0 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)m) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p0));
+                // Each lane mask is built right where it is used, from the block's mask broadcast
+                // from memory, so the JIT keeps it in a k register.
+                a0 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(m) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
+                p += (nuint)BitOperations.PopCount((uint)m);
                 if (blocks > 1)
                 {
-                    a1 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 16)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p1));
+                    a1 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 1)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
+                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 1));
                 }
 
                 if (blocks > 2)
                 {
-                    a2 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 32)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p2));
+                    a2 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 2)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
+                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 2));
                 }
 
                 if (blocks > 3)
                 {
-                    a3 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create((int)(uint)(m >> 48)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p3));
+                    a3 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 3)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
+                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 3));
+                }
+
+                if (blocks > 4)
+                {
+                    a4 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 4)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
+                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 4));
+                }
+
+                if (blocks > 5)
+                {
+                    a5 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 5)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
+                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 5));
+                }
+
+                if (blocks > 6)
+                {
+                    a6 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 6)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
+                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 6));
+                }
+
+                if (blocks > 7)
+                {
+                    a7 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 7)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
                 }
             }
 
@@ -254,6 +282,10 @@ public static class SparseKernels
             a1.CopyTo(target.Slice(16));
             a2.CopyTo(target.Slice(32));
             a3.CopyTo(target.Slice(48));
+            a4.CopyTo(target.Slice(64));
+            a5.CopyTo(target.Slice(80));
+            a6.CopyTo(target.Slice(96));
+            a7.CopyTo(target.Slice(112));
             if (rows < MaskedDense.ChunkRows)
             {
                 tail.Slice(0, rows).CopyTo(y.Slice(first));

@@ -7,12 +7,12 @@ namespace EmbeddedNets.Runtime.Tests.Inference;
 public sealed class MaskedDenseTests
 {
     [Theory]
-    [InlineData(784, 300, 0.07)] // LeNet-300-100 ip1's shape and density: five chunks, the last part padding
+    [InlineData(784, 300, 0.07)] // LeNet-300-100 ip1's shape and density: three chunks, the last part padding
     [InlineData(300, 100, 0.12)]
     [InlineData(100, 10, 0.35)] // fewer outputs than one 16-lane block
-    [InlineData(65, 64, 0.5)] // exactly one chunk
-    [InlineData(33, 65, 1.0)] // one row into a second chunk; every weight kept
-    [InlineData(40, 129, 0.0)] // nothing kept: outputs are the bias
+    [InlineData(65, 128, 0.5)] // exactly one chunk
+    [InlineData(33, 129, 1.0)] // one row into a second chunk; every weight kept
+    [InlineData(40, 257, 0.0)] // nothing kept: outputs are the bias
     [InlineData(3000, 70, 0.05)] // more inputs than the kernel keeps on the stack
     public void DenseMasked_MatchesDenseColumns_UpToTheSignOfZero(int inputs, int outputs, double keep)
     {
@@ -46,47 +46,52 @@ public sealed class MaskedDenseTests
     [Fact]
     public void DenseMasked_WrongLengths_ThrowArgumentException()
     {
-        MaskedDense masked = MaskedDense.FromLayer(Layer(new Random(1), 20, 70, 0.3));
+        MaskedDense masked = MaskedDense.FromLayer(Layer(new Random(1), 20, 140, 0.3));
         if (!MaskedDense.IsSupported)
         {
             return; // the platform check comes first; covered by the test above
         }
 
-        Assert.Throws<ArgumentException>(() => SparseKernels.DenseMasked(new float[19], masked, new float[70]));
-        Assert.Throws<ArgumentException>(() => SparseKernels.DenseMasked(new float[20], masked, new float[64]));
+        Assert.Throws<ArgumentException>(() => SparseKernels.DenseMasked(new float[19], masked, new float[140]));
+        Assert.Throws<ArgumentException>(() => SparseKernels.DenseMasked(new float[20], masked, new float[128]));
     }
 
     [Fact]
     public void FromLayer_MasksAndValuesDescribeEveryKeptWeight()
     {
         var rng = new Random(5);
-        DenseLayer layer = Layer(rng, 37, 150, 0.2);
+        DenseLayer layer = Layer(rng, 37, 300, 0.2);
         MaskedDense masked = MaskedDense.FromLayer(layer);
         Assert.Equal(3, masked.Chunks);
-        Assert.Equal(192, masked.Bias.Length);
-        Assert.Equal(layer.Bias, masked.Bias.Take(150));
-        Assert.All(masked.Bias.Skip(150), b => Assert.Equal(0f, b));
+        Assert.Equal(384, masked.Bias.Length);
+        Assert.Equal(layer.Bias, masked.Bias.Take(300));
+        Assert.All(masked.Bias.Skip(300), b => Assert.Equal(0f, b));
 
         // Rebuild the dense matrix from masks + values and compare with the layer's own weights.
-        var rebuilt = new float[150 * 37];
+        var rebuilt = new float[300 * 37];
         for (int c = 0; c < masked.Chunks; c++)
         {
             for (int i = 0; i < 37; i++)
             {
-                ulong m = masked.Masks[(c * 37) + i];
                 int p = masked.Starts[(c * 37) + i];
-                for (int r = 0; r < 64; r++)
+                for (int b = 0; b < MaskedDense.BlocksPerChunk; b++)
                 {
-                    if ((m & (1UL << r)) != 0)
+                    uint m = masked.Masks[(((c * 37) + i) * MaskedDense.BlocksPerChunk) + b];
+                    Assert.True(m <= 0xFFFF, "a mask uses more than its block's 16 bits");
+                    for (int j = 0; j < 16; j++)
                     {
-                        Assert.True((c * 64) + r < 150, "a mask bit points into the padding");
-                        rebuilt[(((c * 64) + r) * 37) + i] = masked.Values[p++];
+                        if ((m & (1u << j)) != 0)
+                        {
+                            int row = (c * MaskedDense.ChunkRows) + (16 * b) + j;
+                            Assert.True(row < 300, "a mask bit points into the padding");
+                            rebuilt[(row * 37) + i] = masked.Values[p++];
+                        }
                     }
                 }
             }
         }
 
-        var expected = new float[150 * 37];
+        var expected = new float[300 * 37];
         SparseWeights w = layer.Weights;
         for (int k = 0; k < w.Count; k++)
         {
