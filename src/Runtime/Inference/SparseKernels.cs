@@ -230,49 +230,40 @@ public static class SparseKernels
                 ref int m = ref Unsafe.Add(ref maskRef, (chunkBase + i) * MaskedDense.BlocksPerChunk);
                 nuint p = (nuint)Unsafe.Add(ref startRef, chunkBase + i);
 
-                // Each lane mask is built right where it is used, from the block's mask broadcast
-                // from memory, so the JIT keeps it in a k register.
-                a0 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(m) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
-                p += (nuint)BitOperations.PopCount((uint)m);
+                a0 = MaskedBlock(a0, xi, m, ref valueRef, ref p, lanes);
                 if (blocks > 1)
                 {
-                    a1 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 1)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
-                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 1));
+                    a1 = MaskedBlock(a1, xi, Unsafe.Add(ref m, 1), ref valueRef, ref p, lanes);
                 }
 
                 if (blocks > 2)
                 {
-                    a2 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 2)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
-                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 2));
+                    a2 = MaskedBlock(a2, xi, Unsafe.Add(ref m, 2), ref valueRef, ref p, lanes);
                 }
 
                 if (blocks > 3)
                 {
-                    a3 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 3)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
-                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 3));
+                    a3 = MaskedBlock(a3, xi, Unsafe.Add(ref m, 3), ref valueRef, ref p, lanes);
                 }
 
                 if (blocks > 4)
                 {
-                    a4 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 4)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
-                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 4));
+                    a4 = MaskedBlock(a4, xi, Unsafe.Add(ref m, 4), ref valueRef, ref p, lanes);
                 }
 
                 if (blocks > 5)
                 {
-                    a5 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 5)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
-                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 5));
+                    a5 = MaskedBlock(a5, xi, Unsafe.Add(ref m, 5), ref valueRef, ref p, lanes);
                 }
 
                 if (blocks > 6)
                 {
-                    a6 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 6)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
-                    p += (nuint)BitOperations.PopCount((uint)Unsafe.Add(ref m, 6));
+                    a6 = MaskedBlock(a6, xi, Unsafe.Add(ref m, 6), ref valueRef, ref p, lanes);
                 }
 
                 if (blocks > 7)
                 {
-                    a7 += xi * Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(Unsafe.Add(ref m, 7)) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref valueRef, p));
+                    a7 = MaskedBlock(a7, xi, Unsafe.Add(ref m, 7), ref valueRef, ref p, lanes);
                 }
             }
 
@@ -296,6 +287,19 @@ public static class SparseKernels
         {
             ArrayPool<int>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// One block of <see cref="DenseMasked"/>: <c>acc + x * expand(values[p..], mask)</c>, then
+    /// <c>p</c> moves past the block's kept values. The lane mask is built right where it is used
+    /// (broadcast, AND, compare) so the JIT keeps it in a mask register.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MaskedBlock(Vector512<float> acc, Vector512<float> x, int mask, ref float values, ref nuint p, Vector512<int> lanes)
+    {
+        Vector512<float> kept = Avx512F.Expand(Vector512<float>.Zero, Vector512.Equals(Vector512.Create(mask) & lanes, lanes).AsSingle(), Vector512.LoadUnsafe(ref values, p));
+        p += (nuint)BitOperations.PopCount((uint)mask);
+        return acc + (x * kept);
     }
 
     /// <summary>
