@@ -507,11 +507,12 @@ public static class CompressionPipeline
 
         /// <summary>
         /// Runs an epoch; if it diverges, restores the state saved before it and runs it once more.
-        /// Workaround: on this machine LeNet-5 runs with identical settings have, rarely and not
-        /// reproducibly, produced a NaN at some batch while the same epoch rerun from the same
-        /// state completes (the cause, somewhere in native training, is not yet found). A second
-        /// divergence is reported as an error. When the retry is used the log says so, and the
-        /// result is no longer guaranteed to match another run bit for bit.
+        /// A guard against nondeterministic native faults: before oneDNN was capped at SSE4.1
+        /// (<see cref="Training.NativeSettings"/>), LeNet-5 epochs here turned conv1 to NaN at a
+        /// random batch while the same epoch rerun from the same state completed; with the cap no
+        /// such divergence has been seen. A second divergence is reported as an error. When the
+        /// retry is used the log says so, and the result is no longer guaranteed to match another
+        /// run bit for bit.
         /// </summary>
         private void EpochWithRetry(Step step, TrainingStageConfig stage, int index, int total, double meanStepSeconds)
         {

@@ -239,7 +239,7 @@ public sealed class CompactModel
         /// <summary>
         /// The masked kernel pays a fixed cost per (nonzero input, 16-row block) where the column
         /// kernel pays per kept weight; in the measurements of docs/inference.md it is faster on
-        /// every LeNet layer (1.2 to 3.5 kept weights per block), so it is used from one kept
+        /// every LeNet-300-100 layer (1.1 to 3.5 kept weights per block), so it is used from one kept
         /// weight per two blocks up.
         /// </summary>
         public static bool Suits(DenseLayer layer)
