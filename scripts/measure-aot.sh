@@ -80,8 +80,10 @@ print("\n".join(timing))
 print("```")
 print()
 print("Native AOT compiles for a baseline x64 instruction set unless told otherwise, so `Vector<float>`")
-print("is 128 bits wide in this binary while the JIT uses the machine's AVX2; publishing with")
-print("`-p:IlcInstructionSet=native` (or a level such as `x86-64-v3`) lifts that, for machines that have it.")
+print("is 128 bits wide in this binary while the JIT uses the machine's AVX2, and the AVX-512 masked")
+print("dense kernel (docs/inference.md) is not used: dense layers run the portable column kernel.")
+print("Publishing with `-p:IlcInstructionSet=native` (or a level such as `x86-64-v3`, or `x86-64-v4` for")
+print("AVX-512) lifts that, for machines that have it.")
 PY
 mv "$root/docs/aot.md.tmp" "$root/docs/aot.md"
 echo "wrote docs/aot.md (binary $(stat -c %s "$binary") bytes, same results: $same)"
