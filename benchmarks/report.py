@@ -214,7 +214,7 @@ w("  why it now trails Compact. The dense engines stream all 266,200 multiply-ad
 w("  few hundredths of a nanosecond each.")
 w("- What limits the sparse kernels is fill, not memory: a variant that ignores weight sparsity and")
 w("  only skips zero inputs (dense 64-row columns in registers) ran ip1 in ~1.9 µs in a scratch test,")
-w("  but needs the whole 940 KB matrix in memory; the masked form keeps 152 KB. For batches, what")
+w("  but needs the whole 941 KB matrix in memory; the masked form keeps 153 KB. For batches, what")
 w("  ONNX Runtime has and the per-sample loops do not is weight reuse across images (matrix–matrix).")
 w("- Convolutions in Compact run the register-tiled kernel (`SparseKernels.TryConvValidTiled`): eight")
 w("  output vectors stay in registers across all of a channel's taps and are stored once. That is what puts")

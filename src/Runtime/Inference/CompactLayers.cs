@@ -111,7 +111,7 @@ public sealed class CompactConv
 /// 512-bit register each); for every (chunk, input) and block, a 16-bit mask says which rows of
 /// the block the input's column keeps, and the kept values follow each other, rows ascending.
 /// Memory is the kept values plus 36 bytes per (chunk, input): about a sixth of the dense matrix
-/// at 7 % density, where 16-float blocks would need 40 %.
+/// at 7 % density, where 16-float blocks would need 44 %.
 /// </summary>
 internal sealed class MaskedDense
 {
