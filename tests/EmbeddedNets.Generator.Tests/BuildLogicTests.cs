@@ -60,19 +60,7 @@ public sealed class BuildLogicTests : IDisposable
             Print("mlp", my_app.TinyMlp.InputLength, my_app.TinyMlp.OutputLength, my_app.TinyMlp.Predict);
             Print("cnn", Other.Models.TinyConv.InputLength, Other.Models.TinyConv.OutputLength, Other.Models.TinyConv.Predict);
 
-            static void Print(string name, int inputs, int outputs, Action<ReadOnlySpan<float>, Span<float>> predict)
-            {
-                var x = new float[inputs];
-                for (int i = 0; i < x.Length; i++)
-                {
-                    x[i] = (i % 7) - 3 + (i * 0.01f);
-                }
-
-                var y = new float[outputs];
-                predict(x, y);
-                Console.WriteLine(name + " " + string.Join(" ", y.Select(v => BitConverter.SingleToInt32Bits(v).ToString(CultureInfo.InvariantCulture))));
-            }
-            """);
+            """ + ConsumerProgram.PrintFunction);
 
         Dotnet(app, "build");
         string[] texts = Directory.GetFiles(app, "*.dcz.txt", SearchOption.AllDirectories);
@@ -92,15 +80,9 @@ public sealed class BuildLogicTests : IDisposable
     private static string Expected(string name, DczModel model)
     {
         CompactModel compact = CompactModel.Load(DczFile.Write(model));
-        var x = new float[compact.InputLength];
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = (i % 7) - 3 + (i * 0.01f);
-        }
-
         var y = new float[compact.OutputLength];
-        compact.Run(x, y);
-        return name + " " + string.Join(" ", y.Select(v => BitConverter.SingleToInt32Bits(v).ToString(CultureInfo.InvariantCulture)));
+        compact.Run(ConsumerProgram.Input(compact.InputLength), y);
+        return ConsumerProgram.Line(name, y);
     }
 
     private string Dotnet(string directory, params string[] args)

@@ -81,19 +81,7 @@ public sealed class PackageConsumerTests : IDisposable
             Print("mlp", TinyMlp.InputLength, TinyMlp.OutputLength, TinyMlp.Predict);
             Print("cnn", TinyConv.InputLength, TinyConv.OutputLength, TinyConv.Predict);
 
-            static void Print(string name, int inputs, int outputs, Action<ReadOnlySpan<float>, Span<float>> predict)
-            {
-                var x = new float[inputs];
-                for (int i = 0; i < x.Length; i++)
-                {
-                    x[i] = (i % 7) - 3 + (i * 0.01f);
-                }
-
-                var y = new float[outputs];
-                predict(x, y);
-                Console.WriteLine(name + " " + string.Join(" ", y.Select(v => BitConverter.SingleToInt32Bits(v).ToString(CultureInfo.InvariantCulture))));
-            }
-            """);
+            """ + ConsumerProgram.PrintFunction);
 
         string output = Dotnet(app, inheritBuildSettings: false, "run", "-c", "Release");
         string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -104,15 +92,9 @@ public sealed class PackageConsumerTests : IDisposable
     private static string Expected(string name, DczModel model)
     {
         CompactModel compact = CompactModel.Create(model);
-        var x = new float[compact.InputLength];
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = (i % 7) - 3 + (i * 0.01f);
-        }
-
         var y = new float[compact.OutputLength];
-        compact.Run(x, y);
-        return name + " " + string.Join(" ", y.Select(v => BitConverter.SingleToInt32Bits(v).ToString(CultureInfo.InvariantCulture)));
+        compact.Run(ConsumerProgram.Input(compact.InputLength), y);
+        return ConsumerProgram.Line(name, y);
     }
 
     private static string Metadata(string key) =>
