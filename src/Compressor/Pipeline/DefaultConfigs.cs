@@ -35,7 +35,7 @@ public static class DefaultConfigs
         },
     };
 
-    // LeNet-5 costs ~40 s per epoch on an idle 2-core machine with oneDNN capped at SSE4.1 (see
+    // LeNet-5 costs ~40 s per epoch on one thread here with oneDNN capped at SSE4.1 (see
     // Training.NativeSettings). 15 dense epochs (Caffe's LeNet solver runs ~10.7; weight decay 5e-4
     // as there) reach ~0.77 % error; four prune rounds of 3 epochs raise the thresholds in smaller
     // steps than three rounds did (0.84 % vs 0.87-0.90 % error after quantization in the runs of

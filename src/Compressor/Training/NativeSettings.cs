@@ -12,9 +12,10 @@ namespace EmbeddedNets.Compressor.Training;
 /// build machines with its AVX, AVX2 and AVX-512 code paths: float32 <c>conv2d</c> with 20 input
 /// channels is ~40 % off, and LeNet-5 training turns conv1's weights into NaN at a random batch in
 /// about one epoch in four (a rerun of the same epoch from the same state completes, so the
-/// fault is nondeterministic). With oneDNN capped at SSE4.1 both are gone (measured: 16 of 16
-/// LeNet-5 epochs clean where the uncapped runs diverged in 4 of 16 and twice in a row; see
-/// docs/results.md), at about twice the time per LeNet-5 epoch; dense layers do not use oneDNN.
+/// fault is nondeterministic). With oneDNN capped at SSE4.1 both are gone (measured: 159 capped
+/// LeNet-5 epochs without a NaN, where an uncapped run had to rerun 4 of 15 epochs and three
+/// others diverged twice in their first epoch; see docs/results.md), at ~1.6× the time per
+/// LeNet-5 epoch (~25 → ~40 s); dense layers do not use oneDNN.
 /// A value the user set for <c>ONEDNN_MAX_CPU_ISA</c> is kept.
 /// </remarks>
 internal static partial class NativeSettings
