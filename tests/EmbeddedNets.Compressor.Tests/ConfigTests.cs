@@ -38,6 +38,8 @@ public class ConfigTests
     [InlineData("""{ "batchSize": 0 }""", "batchSize must be 1–65536 (is 0)")]
     [InlineData("""{ "encode": { "gapBits": { "ip2": 13 } } }""", "encode.gapBits.ip2 must be 1–12")]
     [InlineData("""{ "quantize": { "init": "Fancy" } }""", "quantize.init")]
+    [InlineData("""{ "prune": { "shiftPixels": 9 } }""", "prune.shiftPixels must be 0–8 (is 9)")]
+    [InlineData("""{ "baseline": { "shiftPixels": -1 } }""", "baseline.shiftPixels must be 0–8 (is -1)")]
     [InlineData("""{ "epochz": 3 }""", "epochz")]
     [InlineData("""[1, 2]""", "the top level must be a JSON object")]
     [InlineData("""{ "baseline": """, "not valid JSON")]
@@ -47,6 +49,20 @@ public class ConfigTests
 
         Assert.StartsWith("my.json: ", e.Message);
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void ShiftPixels_OnlyWhenSet_EntersTheSerialisedStage()
+    {
+        // Checkpoint keys hash the serialised stage: a configuration without augmentation must
+        // serialise exactly as before the setting existed, so its checkpoints stay resumable.
+        var stage = new TrainingStageConfig { Epochs = 2 };
+        string plain = System.Text.Json.JsonSerializer.Serialize(stage);
+        stage.ShiftPixels = 2;
+
+        Assert.DoesNotContain("ShiftPixels", plain, StringComparison.Ordinal);
+        Assert.Contains("\"ShiftPixels\":2", System.Text.Json.JsonSerializer.Serialize(stage), StringComparison.Ordinal);
+        Assert.Equal(2, ConfigLoader.Load(Architectures.LeNet5, """{ "prune": { "shiftPixels": 2 } }""").Prune.ShiftPixels);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public class TorchCollection
 [Collection("torch")]
 public class TrainingTests
 {
-    // A tiny dense net: 12 inputs → 8 → 3; small enough that every test runs in milliseconds.
+    // A tiny dense net: 12 inputs (a 3 × 4 image) → 8 → 3; small enough that every test runs in milliseconds.
     private static readonly ArchitectureSpec s_tiny = new(
         "tiny",
         new[] { 12 },
@@ -44,7 +44,7 @@ public class TrainingTests
             }
         }
 
-        return new TensorSet("random", pixels, labels, count, s_tiny);
+        return new TensorSet("random", pixels, labels, count, 3, 4, s_tiny);
     }
 
     private static (SpecNetwork Network, List<LayerState> States) Create(long seed)
@@ -71,7 +71,7 @@ public class TrainingTests
         // their memory, or they read garbage once the array is collected (LeNet-5 NaN losses).
         var rng = new SplitMix64(8);
         byte[] pixels = Enumerable.Range(0, 5000 * 12).Select(_ => (byte)rng.NextInt(256)).ToArray();
-        using var set = new TensorSet("gc", pixels, new byte[5000], 5000, s_tiny);
+        using var set = new TensorSet("gc", pixels, new byte[5000], 5000, 3, 4, s_tiny);
         float[] before = pixels.Select(p => p * (1f / 255f)).ToArray();
         for (int i = 0; i < 20; i++)
         {
@@ -223,5 +223,93 @@ public class TrainingTests
                 }
             }
         }
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 0)]
+    [InlineData(-1, 2)]
+    [InlineData(2, -3)]
+    [InlineData(3, 0)]
+    [InlineData(0, -4)]
+    public void Translate_MovesEveryPixel_AndFillsWhatIsUncovered(int dy, int dx)
+    {
+        const int Height = 3, Width = 4;
+        float[] image = Enumerable.Range(1, Height * Width).Select(v => (float)v).ToArray();
+        var moved = new float[image.Length];
+
+        TensorSet.Translate(image, moved, Height, Width, dy, dx, fill: -7f);
+
+        for (int row = 0; row < Height; row++)
+        {
+            for (int column = 0; column < Width; column++)
+            {
+                int fromRow = row - dy, fromColumn = column - dx;
+                bool inside = fromRow is >= 0 and < Height && fromColumn is >= 0 and < Width;
+                Assert.Equal(inside ? image[(fromRow * Width) + fromColumn] : -7f, moved[(row * Width) + column]);
+            }
+        }
+    }
+
+    [Fact]
+    public void ShiftedBatch_TranslatesEachSampleWithinTheRange_ReproduciblyFromTheSeed()
+    {
+        using TensorSet set = RandomSet(50, 5);
+        long[] samples = Enumerable.Range(0, 50).Select(i => (long)((i * 7) % 50)).ToArray();
+        float[] all = set.Inputs.data<float>().ToArray();
+        float background = 0f; // raw 0 with scale 1/255, mean 0, std 1
+
+        float[] Batch(ulong seed)
+        {
+            var rng = new SplitMix64(seed);
+            using Tensor batch = set.ShiftedBatch(samples, maxShift: 1, ref rng);
+            Assert.Equal(new long[] { 50, 12 }, batch.shape);
+            return batch.data<float>().ToArray();
+        }
+
+        float[] first = Batch(11);
+        var offsets = new HashSet<(int, int)>();
+        for (int s = 0; s < samples.Length; s++)
+        {
+            float[] got = first.AsSpan(s * 12, 12).ToArray();
+            float[] source = all.AsSpan((int)samples[s] * 12, 12).ToArray();
+            var matches = new List<(int, int)>();
+            for (int dy = -1; dy <= 1; dy++)
+            {
+                for (int dx = -1; dx <= 1; dx++)
+                {
+                    var expected = new float[12];
+                    TensorSet.Translate(source, expected, 3, 4, dy, dx, background);
+                    if (expected.SequenceEqual(got))
+                    {
+                        matches.Add((dy, dx));
+                    }
+                }
+            }
+
+            Assert.NotEmpty(matches);
+            offsets.Add(matches[0]);
+        }
+
+        Assert.True(offsets.Count >= 5, $"50 samples drew only {offsets.Count} of the 9 offsets");
+        Assert.Equal(first, Batch(11));
+        Assert.NotEqual(first, Batch(12));
+    }
+
+    [Fact]
+    public void Training_WithShiftedImages_IsReproducible_AndDiffersFromPlainTraining()
+    {
+        float[] Train(int shift)
+        {
+            (SpecNetwork network, List<LayerState> states) = Create(3);
+            using TensorSet set = RandomSet(200, 2);
+            var stage = new TrainingStageConfig { Epochs = 1, LearningRate = 0.05, Momentum = 0.9, ShiftPixels = shift };
+            new Trainer(network, states).TrainEpoch(set, 16, stage, 0.05, shuffleSeed: 9);
+            return states.SelectMany(s => s.Layer.Weight.data<float>().ToArray()).ToArray();
+        }
+
+        float[] shifted = Train(1);
+        Assert.Equal(shifted, Train(1));
+        Assert.NotEqual(Train(0), shifted);
     }
 }

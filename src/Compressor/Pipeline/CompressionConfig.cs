@@ -62,6 +62,15 @@ public class TrainingStageConfig
     /// pruning round, when the damaged network's loss and gradients spike.
     /// </summary>
     public double MaxGradientNorm { get; set; }
+
+    /// <summary>
+    /// Data augmentation: every training image is translated by a random whole-pixel offset of at
+    /// most this many pixels along each axis (uniform in −n … n, drawn afresh every epoch from the
+    /// run's seed; uncovered pixels take the background value, raw 0). 0 trains on the images as
+    /// they are. Not written when 0, so configurations without it keep their checkpoint keys.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ShiftPixels { get; set; }
 }
 
 /// <summary>Pruning: per-layer threshold = quality × std of the layer's dense baseline weights.</summary>

@@ -141,8 +141,8 @@ public static class CompressionPipeline
 
         torch.set_num_threads(options.Threads);
         torch.random.manual_seed(unchecked((long)options.Seed));
-        using var train = new TensorSet("training set", data.Train.Images, data.Train.Labels, data.Train.Count, arch);
-        using var test = new TensorSet("test set", data.Test.Images, data.Test.Labels, data.Test.Count, arch);
+        using var train = new TensorSet("training set", data.Train.Images, data.Train.Labels, data.Train.Count, data.Train.Rows, data.Train.Cols, arch);
+        using var test = new TensorSet("test set", data.Test.Images, data.Test.Labels, data.Test.Count, data.Test.Rows, data.Test.Cols, arch);
         using var network = new SpecNetwork(arch);
         var states = network.Weighted.Select(w => new LayerState(w)).ToList();
         try

@@ -8,6 +8,9 @@ namespace EmbeddedNets.Compressor.Pipeline;
 /// <summary>Builds the effective configuration: defaults for the model, overridden by a JSON file.</summary>
 public static class ConfigLoader
 {
+    /// <summary>Largest accepted <see cref="TrainingStageConfig.ShiftPixels"/>: beyond it, much of a 28-pixel MNIST digit leaves the frame.</summary>
+    public const int MaxShiftPixels = 8;
+
     private static readonly JsonSerializerOptions s_options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -113,6 +116,7 @@ public static class ConfigLoader
             Check(s.Momentum is >= 0 and < 1, $"{name}.momentum must be in [0, 1) (is {F(s.Momentum)})");
             Check(s.WeightDecay >= 0 && double.IsFinite(s.WeightDecay), $"{name}.weightDecay must be ≥ 0 (is {F(s.WeightDecay)})");
             Check(s.MaxGradientNorm >= 0 && double.IsFinite(s.MaxGradientNorm), $"{name}.maxGradientNorm must be ≥ 0 (is {F(s.MaxGradientNorm)})");
+            Check(s.ShiftPixels is >= 0 and <= MaxShiftPixels, $"{name}.shiftPixels must be 0–{MaxShiftPixels} (is {s.ShiftPixels})");
         }
 
         void Layers<T>(Dictionary<string, T> map, string name, Func<T, bool> valid, string range)

@@ -20,6 +20,9 @@ internal sealed class Trainer
 {
     private const int EvalBatch = 1000;
 
+    /// <summary>Mixed into an epoch's shuffle seed for the augmentation offsets, so they are independent of the order.</summary>
+    private const ulong ShiftStream = 0x5348494654UL; // "SHIFT"
+
     private readonly SpecNetwork _network;
     private readonly IReadOnlyList<LayerState> _states;
 
@@ -43,7 +46,8 @@ internal sealed class Trainer
     }
 
     /// <summary>
-    /// One pass over <paramref name="train"/> in an order fixed by <paramref name="shuffleSeed"/>;
+    /// One pass over <paramref name="train"/> in an order fixed by <paramref name="shuffleSeed"/>
+    /// (which also fixes the augmentation offsets when the stage shifts images);
     /// <paramref name="onBatch"/> (optional) hears the fraction of the epoch done after each batch.
     /// Returns the mean training loss.
     /// </summary>
@@ -52,6 +56,7 @@ internal sealed class Trainer
         _network.train();
         long[] order = new SplitMix64(shuffleSeed).Permutation(train.Count);
         using Tensor permutation = OwnedTensors.From(order, new long[] { order.Length });
+        var shifts = new SplitMix64(SplitMix64.Combine(shuffleSeed, ShiftStream));
         double lossSum = 0;
         for (int start = 0; start < train.Count; start += batchSize)
         {
@@ -59,7 +64,9 @@ internal sealed class Trainer
             using (NewDisposeScope())
             {
                 Tensor index = permutation.narrow(0, start, n);
-                Tensor x = train.Inputs.index_select(0, index);
+                Tensor x = stage.ShiftPixels > 0
+                    ? train.ShiftedBatch(order.AsSpan(start, n), stage.ShiftPixels, ref shifts)
+                    : train.Inputs.index_select(0, index);
                 Tensor y = train.Targets.index_select(0, index);
                 _network.zero_grad();
                 Tensor loss = nn.functional.cross_entropy(_network.forward(x), y);

@@ -6,10 +6,16 @@ namespace EmbeddedNets.Compressor.Training;
 /// <summary>
 /// A labelled image set as preprocessed float tensors, shaped for one architecture:
 /// inputs [n, ...InputShape] with <c>(raw × scale − mean) / std</c> applied, labels int64 [n].
+/// Each sample is an image of <c>height × width</c> values in row order (however the
+/// architecture shapes it), which <see cref="ShiftedBatch"/> translates for augmentation.
 /// </summary>
 internal sealed class TensorSet : IDisposable
 {
-    public TensorSet(string name, byte[] pixels, byte[] labels, int count, ArchitectureSpec architecture)
+    private readonly float[] _values;
+    private readonly long[] _sampleShape;
+    private readonly float _background;
+
+    public TensorSet(string name, byte[] pixels, byte[] labels, int count, int height, int width, ArchitectureSpec architecture)
     {
         int sampleLength = architecture.InputShape.Aggregate(1, (a, b) => a * b);
         if ((long)count * sampleLength != pixels.LongLength)
@@ -20,6 +26,11 @@ internal sealed class TensorSet : IDisposable
         if (labels.Length != count)
         {
             throw new ArgumentException($"{name}: {count} samples but {labels.Length} labels");
+        }
+
+        if (height < 1 || width < 1 || (long)height * width != sampleLength)
+        {
+            throw new ArgumentException($"{name}: images of {height} × {width} pixels do not fill the {sampleLength} inputs of {architecture.Name}");
         }
 
         int classes = architecture.ClassLabels.Length;
@@ -34,6 +45,8 @@ internal sealed class TensorSet : IDisposable
         Name = name;
         Count = count;
         Labels = labels;
+        Height = height;
+        Width = width;
 
         // The same float arithmetic as Preprocessing.Apply in the Runtime, so the network is
         // trained on exactly the values the shipped model will see.
@@ -44,6 +57,9 @@ internal sealed class TensorSet : IDisposable
             values[i] = ((pixels[i] * scale) - mean) / std;
         }
 
+        _values = values;
+        _background = ((0 * scale) - mean) / std;
+
         var shape = new long[architecture.InputShape.Length + 1];
         shape[0] = count;
         for (int d = 0; d < architecture.InputShape.Length; d++)
@@ -51,6 +67,7 @@ internal sealed class TensorSet : IDisposable
             shape[d + 1] = architecture.InputShape[d];
         }
 
+        _sampleShape = shape[1..];
         Inputs = OwnedTensors.From(values, shape);
         Targets = OwnedTensors.From(labels.Select(l => (long)l).ToArray(), new long[] { count });
     }
@@ -61,9 +78,57 @@ internal sealed class TensorSet : IDisposable
 
     public byte[] Labels { get; }
 
+    public int Height { get; }
+
+    public int Width { get; }
+
     public Tensor Inputs { get; }
 
     public Tensor Targets { get; }
+
+    /// <summary>
+    /// The inputs of <paramref name="samples"/> (indices into the set), each image translated by
+    /// its own random offset (dy, dx), both uniform in −<paramref name="maxShift"/> … <paramref name="maxShift"/>
+    /// and drawn from <paramref name="rng"/> in sample order; pixels moved in from outside the
+    /// image take the background value (raw 0 after preprocessing).
+    /// </summary>
+    public Tensor ShiftedBatch(ReadOnlySpan<long> samples, int maxShift, ref SplitMix64 rng)
+    {
+        int length = Height * Width;
+        var batch = new float[samples.Length * length];
+        for (int s = 0; s < samples.Length; s++)
+        {
+            int dy = rng.NextInt((2 * maxShift) + 1) - maxShift;
+            int dx = rng.NextInt((2 * maxShift) + 1) - maxShift;
+            Translate(_values.AsSpan(checked((int)samples[s] * length), length), batch.AsSpan(s * length, length), Height, Width, dy, dx, _background);
+        }
+
+        var shape = new long[_sampleShape.Length + 1];
+        shape[0] = samples.Length;
+        _sampleShape.CopyTo(shape, 1);
+        return OwnedTensors.From(batch, shape);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="source"/> (a height × width image in row order) moved down by
+    /// <paramref name="dy"/> and right by <paramref name="dx"/> pixels (negative: up, left) into
+    /// <paramref name="destination"/>; uncovered pixels get <paramref name="fill"/>.
+    /// </summary>
+    public static void Translate(ReadOnlySpan<float> source, Span<float> destination, int height, int width, int dy, int dx, float fill)
+    {
+        destination.Fill(fill);
+        int columns = width - Math.Abs(dx);
+        if (columns <= 0 || Math.Abs(dy) >= height)
+        {
+            return;
+        }
+
+        int fromColumn = Math.Max(0, -dx), toColumn = Math.Max(0, dx);
+        for (int row = Math.Max(0, -dy); row < Math.Min(height, height - dy); row++)
+        {
+            source.Slice((row * width) + fromColumn, columns).CopyTo(destination.Slice(((row + dy) * width) + toColumn, columns));
+        }
+    }
 
     public void Dispose()
     {
