@@ -1,4 +1,5 @@
 using System.Globalization;
+using EmbeddedNets.Format;
 
 namespace EmbeddedNets.Compressor.Models;
 
@@ -132,10 +133,10 @@ public sealed class ArchitectureSpec
                     Require(spec.Kernel >= 1 && spec.Stride >= 1 && spec.Padding >= 0, where, "needs kernel ≥ 1, stride ≥ 1, padding ≥ 0");
                     Require(spec.Op == LayerOp.MaxPool2d || spec.Outputs >= 1, where, "needs output channels ≥ 1");
                     int pad = spec.Op == LayerOp.Conv2d ? spec.Padding : 0;
-                    int h = ((shape[1] + (2 * pad) - spec.Kernel) / spec.Stride) + 1;
-                    int w = ((shape[2] + (2 * pad) - spec.Kernel) / spec.Stride) + 1;
-                    Require(shape[1] + (2 * pad) >= spec.Kernel && shape[2] + (2 * pad) >= spec.Kernel, where, "window does not fit the input");
-                    output = new[] { spec.Op == LayerOp.Conv2d ? spec.Outputs : shape[0], h, w };
+                    long h = ModelShapes.SlidingWindowOutput(shape[1], spec.Kernel, spec.Stride, pad);
+                    long w = ModelShapes.SlidingWindowOutput(shape[2], spec.Kernel, spec.Stride, pad);
+                    Require(h >= 1 && w >= 1, where, "window does not fit the input");
+                    output = new[] { spec.Op == LayerOp.Conv2d ? spec.Outputs : shape[0], (int)h, (int)w };
                     break;
                 case LayerOp.Flatten:
                     output = new[] { shape.Aggregate(1, (a, b) => a * b) };

@@ -90,6 +90,22 @@ public sealed class ModelShapes
         return shapes;
     }
 
+    /// <summary>
+    /// Output length along one axis of a sliding window (convolution or max pooling):
+    /// ⌊(size + 2·padding − kernel) / stride⌋ + 1, or 0 when the window does not fit. The rule
+    /// every reader, writer and trainer of the format shares.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stride"/> is less than 1.</exception>
+    public static long SlidingWindowOutput(long size, long kernel, long stride, long padding)
+    {
+        if (stride < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stride), stride, "stride must be ≥ 1");
+        }
+
+        return ShapeRules.SlidingOutput(size, kernel, stride, padding);
+    }
+
     /// <summary>For the reader: shapes already validated layer by layer.</summary>
     internal static ModelShapes FromValidated(int[] input, LayerShape[] layers) => new(input, layers);
 }
@@ -267,7 +283,7 @@ internal static class ShapeRules
     }
 
     /// <summary>Floor((size + 2·padding − kernel) / stride) + 1, or ≤ 0 when the window does not fit.</summary>
-    private static long SlidingOutput(long size, long kernel, long stride, long padding)
+    public static long SlidingOutput(long size, long kernel, long stride, long padding)
     {
         long span = size + (2 * padding) - kernel;
         return span < 0 ? 0 : (span / stride) + 1;

@@ -53,6 +53,24 @@ public sealed class ModelShapesTests
         Assert.Equal(new[] { 3, 4, 2 }, ModelShapes.Compute(model).OutputShape);
     }
 
+    [Theory]
+    [InlineData(28, 5, 1, 0, 24)]
+    [InlineData(24, 2, 2, 0, 12)]
+    [InlineData(7, 3, 2, 1, 4)]
+    [InlineData(8, 3, 3, 0, 2)]
+    [InlineData(4, 5, 1, 0, 0)]
+    [InlineData(4, 5, 1, 1, 2)]
+    public void SlidingWindowOutput_IsTheFloorFormula_OrZeroWhenTheWindowDoesNotFit(long size, long kernel, long stride, long padding, long expected)
+    {
+        Assert.Equal(expected, ModelShapes.SlidingWindowOutput(size, kernel, stride, padding));
+    }
+
+    [Fact]
+    public void SlidingWindowOutput_StrideBelowOne_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => ModelShapes.SlidingWindowOutput(28, 5, 0, 0));
+    }
+
     [Fact]
     public void Compute_ReadFileShapes_MatchInspection()
     {
