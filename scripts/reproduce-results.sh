@@ -115,7 +115,15 @@ for model in ("lenet-300-100", "lenet-5"):
               f"- Paper: {p['ratio']}× with error {p['error']} (baseline → compressed). Bar: ≥ {p['ratio']}× at ≤ {p['bar_error']:.2f} % error — "
               + ("**met**." if ok else "**not met**."),
               f"- Wall time of the whole pipeline (training, pruning, quantization, encoding, evaluation): {seconds} s, seed {s['seed']}, {s['threads']} thread(s).",
-              f"- Command: `{s['command']}`", "",
+              f"- Command: `{s['command']}`"]
+    c = s.get("config")
+    if c:
+        shifted = [stage for stage in ("baseline", "prune", "quantize") if c[stage].get("shiftPixels", 0) > 0]
+        augmentation = (f"training images shifted by up to {max(c[st]['shiftPixels'] for st in shifted)} pixels in the {', '.join(shifted)} stages (the paper does not augment)"
+                        if shifted else "no augmentation (as the paper)")
+        lines.append(f"- Schedule: {c['baseline']['epochs']} dense epochs, {c['prune']['iterations']} prune rounds × {c['prune']['epochs']} epochs, "
+                     f"{c['quantize']['epochs']} centroid fine-tuning epochs; {augmentation}.")
+    lines += ["",
               "| Layer | #Weights | Kept % | Weight bits | Huffman bits/weight | Index bits | Huffman bits/index | Bytes | % of dense |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for l in t["layers"]:

@@ -71,6 +71,8 @@ public sealed class EndToEndTests : IDisposable
         Assert.True(File.Exists(Path.Combine(report, "weights-ip1.png")));
         using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "summary.json")));
         Assert.Equal(bytes.Length, summary.RootElement.GetProperty("fileBytes").GetInt32());
+        string effective = ConfigLoader.ToJson(ConfigLoader.Load(Architectures.LeNet300100, ShortConfig));
+        Assert.Equal(effective, JsonSerializer.Serialize(summary.RootElement.GetProperty("config"), new JsonSerializerOptions { WriteIndented = true }));
     }
 
     [Fact]

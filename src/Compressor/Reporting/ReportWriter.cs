@@ -126,6 +126,12 @@ internal static class ReportWriter
             w.WriteNumber("trainSeconds", Math.Round(r.TrainSeconds, 1));
             w.WriteBoolean("resumed", r.ResumedFrom is not null);
             w.WriteString("init", input.Config.Quantize.Init.ToString());
+            w.WritePropertyName("config");
+            using (JsonDocument doc = JsonDocument.Parse(ConfigLoader.ToJson(input.Config)))
+            {
+                doc.RootElement.WriteTo(w);
+            }
+
             w.WritePropertyName("table");
             using (JsonDocument doc = JsonDocument.Parse(table.ToJson(Path.GetFileName(r.OutputPath ?? string.Empty))))
             {
