@@ -20,6 +20,12 @@ internal sealed class TorchEngine : IDisposable
     private readonly Tensor _batch;
     private readonly float[] _singleOutput, _batchOutput;
 
+    // add_(tensor) without an alpha converts 1 to a temporary Scalar that nothing references
+    // during the native call, so its finalizer may free it mid-call. Once, in a BenchmarkDotNet
+    // run, libtorch failed here reading a garbage Scalar ("Expected false to be true" in
+    // Scalar::toFloat); an alpha the engine owns rules that out.
+    private readonly Scalar _one = 1f.ToScalar();
+
     /// <param name="convolutionAsIm2Col">
     /// Computes convolutions as unfold + matmul instead of <c>nn.functional.conv2d</c>: libtorch
     /// 2.10's oneDNN convolution returned wrong values for LeNet-5's conv2 (20 input channels) on
@@ -81,6 +87,7 @@ internal sealed class TorchEngine : IDisposable
         }
 
         _batch.Dispose();
+        _one.Dispose();
         foreach (Tensor t in _parameters)
         {
             t.Dispose();
@@ -136,10 +143,10 @@ internal sealed class TorchEngine : IDisposable
         return x =>
         {
             long n = x.shape[0], h = x.shape[2], wd = x.shape[3];
-            long oh = ((h + (2 * c.PaddingHeight) - c.KernelHeight) / c.StrideHeight) + 1;
-            long ow = ((wd + (2 * c.PaddingWidth) - c.KernelWidth) / c.StrideWidth) + 1;
+            long oh = ModelShapes.SlidingWindowOutput(h, c.KernelHeight, c.StrideHeight, c.PaddingHeight);
+            long ow = ModelShapes.SlidingWindowOutput(wd, c.KernelWidth, c.StrideWidth, c.PaddingWidth);
             Tensor columns = nn.functional.unfold(x, kernel, padding: pad, stride: stride);
-            return kernels.matmul(columns).add_(bias).view(n, c.OutChannels, oh, ow);
+            return kernels.matmul(columns).add_(bias, _one).view(n, c.OutChannels, oh, ow);
         };
     }
 
