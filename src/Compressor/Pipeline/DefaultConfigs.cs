@@ -13,10 +13,14 @@ public static class DefaultConfigs
         _ => Generic(architecture),
     };
 
+    // LeNet-300-100 takes ~2 s per epoch. Every stage trains on images shifted by up to 2 pixels:
+    // the dense baseline then reaches 0.86 % error instead of 1.56 %, and pruning can go much
+    // further than the paper's (ip1 keeps ~3.7 % instead of 8 %) while the compressed error stays
+    // below the paper's 1.58 % (docs/results.md lists the runs).
     private static CompressionConfig LeNet300100() => new()
     {
         BatchSize = 64,
-        Baseline = new TrainingStageConfig { Epochs = 20, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4 },
+        Baseline = new TrainingStageConfig { Epochs = 20, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4, ShiftPixels = 2 },
         Prune = new PruneConfig
         {
             Iterations = 3,
@@ -24,13 +28,15 @@ public static class DefaultConfigs
             LearningRate = 0.02,
             Momentum = 0.9,
             WeightDecay = 1e-4,
-            Quality = new(StringComparer.Ordinal) { ["ip1"] = 1.8, ["ip2"] = 1.6, ["ip3"] = 1.0 },
+            ShiftPixels = 2,
+            Quality = new(StringComparer.Ordinal) { ["ip1"] = 2.5, ["ip2"] = 2.2, ["ip3"] = 1.4 },
         },
         Quantize = new QuantizeConfig
         {
             Epochs = 4,
             LearningRate = 0.002,
             Momentum = 0.9,
+            ShiftPixels = 2,
             Bits = new(StringComparer.Ordinal) { ["ip1"] = 6, ["ip2"] = 6, ["ip3"] = 6 },
         },
     };
