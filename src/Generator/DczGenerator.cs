@@ -29,10 +29,10 @@ public sealed partial class DczGenerator : IIncrementalGenerator
 
     /// <summary>
     /// Auto emits Unrolled code only for small dense-only models (at most this many kept weights),
-    /// Compact otherwise. On the real LeNet-300-100 (20,778 kept weights) Unrolled ran only ~7 %
-    /// faster than Compact (6.2 vs 6.7 µs) while adding 18× the .dcz size to the DLL and ~0.5 s of
-    /// JIT time to the first call (docs/benchmarks.md); unrolled conv layers still call the conv
-    /// kernel once per weight and gain nothing.
+    /// Compact otherwise. On the real LeNet-300-100 (11,008 kept weights) Unrolled ran 3.4 µs per
+    /// image against Compact's 3.7 µs (5.1 µs in some processes) while adding 17× the .dcz size to
+    /// the DLL, ~4 s to a clean build and ~0.2 s of JIT time to the first call (docs/benchmarks.md);
+    /// unrolled conv layers still call the conv kernel once per weight and gain nothing.
     /// </summary>
     public const long AutoUnrollMaxKeptWeights = 4_096;
 
