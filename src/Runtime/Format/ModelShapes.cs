@@ -95,12 +95,17 @@ public sealed class ModelShapes
     /// ⌊(size + 2·padding − kernel) / stride⌋ + 1, or 0 when the window does not fit. The rule
     /// every reader, writer and trainer of the format shares.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stride"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kernel"/> or <paramref name="stride"/> is less than 1, or <paramref name="size"/> or <paramref name="padding"/> is negative.</exception>
     public static long SlidingWindowOutput(long size, long kernel, long stride, long padding)
     {
-        if (stride < 1)
+        if (kernel < 1 || stride < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(stride), stride, "stride must be ≥ 1");
+            throw new ArgumentOutOfRangeException(kernel < 1 ? nameof(kernel) : nameof(stride), kernel < 1 ? kernel : stride, "kernel and stride must be ≥ 1");
+        }
+
+        if (size < 0 || padding < 0)
+        {
+            throw new ArgumentOutOfRangeException(size < 0 ? nameof(size) : nameof(padding), size < 0 ? size : padding, "size and padding must be ≥ 0");
         }
 
         return ShapeRules.SlidingOutput(size, kernel, stride, padding);

@@ -65,10 +65,15 @@ public sealed class ModelShapesTests
         Assert.Equal(expected, ModelShapes.SlidingWindowOutput(size, kernel, stride, padding));
     }
 
-    [Fact]
-    public void SlidingWindowOutput_StrideBelowOne_Throws()
+    [Theory]
+    [InlineData(28, 5, 0, 0, "stride")]
+    [InlineData(28, 0, 1, 0, "kernel")]
+    [InlineData(-1, 5, 1, 0, "size")]
+    [InlineData(28, 5, 1, -1, "padding")]
+    public void SlidingWindowOutput_OutOfRangeArgument_ThrowsNamingIt(long size, long kernel, long stride, long padding, string name)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => ModelShapes.SlidingWindowOutput(28, 5, 0, 0));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ModelShapes.SlidingWindowOutput(size, kernel, stride, padding));
+        Assert.Equal(name, e.ParamName);
     }
 
     [Fact]
