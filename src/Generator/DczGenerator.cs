@@ -29,10 +29,11 @@ public sealed partial class DczGenerator : IIncrementalGenerator
 
     /// <summary>
     /// Auto emits Unrolled code only for small dense-only models (at most this many kept weights),
-    /// Compact otherwise. On the real LeNet-300-100 (11,008 kept weights) Unrolled ran 3.4 µs per
-    /// image against Compact's 3.7 µs (5.1 µs in some processes) while adding 17× the .dcz size to
-    /// the DLL, ~4 s to a clean build and ~0.2 s of JIT time to the first call (docs/benchmarks.md);
-    /// unrolled conv layers still call the conv kernel once per weight and gain nothing.
+    /// Compact otherwise. On the real LeNet-300-100 (11,008 kept weights) the two were within the
+    /// spread between runs (Unrolled 3.4–4.3 µs per image, Compact 3.2–5.1 µs) while Unrolled adds
+    /// 17× the .dcz size to the DLL, ~4 s to a clean build and ~0.2 s of JIT time to the first call
+    /// (docs/benchmarks.md); unrolled conv layers still call the conv kernel once per weight and
+    /// gain nothing.
     /// </summary>
     public const long AutoUnrollMaxKeptWeights = 4_096;
 
