@@ -1,4 +1,5 @@
 using EmbeddedNets.Compressor.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace EmbeddedNets.Compressor.Training;
@@ -9,6 +10,12 @@ namespace EmbeddedNets.Compressor.Training;
 /// </summary>
 internal sealed class LayerState : IDisposable
 {
+    /// <summary>
+    /// The alpha 1 of every in-place add in training, held for the process's lifetime: an implicit
+    /// conversion would make a temporary Scalar that may be finalized during the native call.
+    /// </summary>
+    public static readonly Scalar One = 1.ToScalar();
+
     public LayerState(WeightedLayer layer)
     {
         Layer = layer;
@@ -92,7 +99,7 @@ internal sealed class LayerState : IDisposable
     public Tensor CentroidGradient(Tensor weightGradient)
     {
         Tensor memberGradients = weightGradient.reshape(-1).index_select(0, KeptIndex!);
-        return zeros_like(Centroids!).index_add_(0, Assignment!, memberGradients, 1);
+        return zeros_like(Centroids!).index_add_(0, Assignment!, memberGradients, One);
     }
 
     public void ReplaceVelocities(Tensor weightVelocity, Tensor biasVelocity, Tensor? centroidVelocity)

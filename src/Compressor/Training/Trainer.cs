@@ -1,6 +1,7 @@
 using System.Globalization;
 using EmbeddedNets.Compressor.Models;
 using EmbeddedNets.Compressor.Pipeline;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace EmbeddedNets.Compressor.Training;
@@ -93,6 +94,14 @@ internal sealed class Trainer
         float lr = (float)learningRate;
         float momentum = (float)stage.Momentum;
         float decay = (float)stage.WeightDecay;
+
+        // Scalars the step owns for its whole length. Passing the floats directly converts each to
+        // a temporary Scalar that nothing references while libtorch runs, so a collection started
+        // by another thread may finalize it mid-call (seen once, as a garbage Scalar inside
+        // libtorch, in the benchmarks' TorchSharp engine).
+        using Scalar negativeRate = (-lr).ToScalar();
+        using Scalar momentumFactor = momentum.ToScalar();
+        using Scalar decayFactor = decay.ToScalar();
         using (no_grad())
         {
             if (stage.MaxGradientNorm > 0)
@@ -109,21 +118,21 @@ internal sealed class Trainer
                 {
                     // Trained quantization: only the centroids move; weights are rewritten from them.
                     Tensor centroidGrad = state.CentroidGradient(grad);
-                    state.CentroidVelocity!.mul_(momentum).add_(centroidGrad);
-                    state.Centroids!.add_(state.CentroidVelocity, alpha: -lr);
+                    state.CentroidVelocity!.mul_(momentumFactor).add_(centroidGrad, LayerState.One);
+                    state.Centroids!.add_(state.CentroidVelocity, negativeRate);
                     state.WriteSharedWeights();
                 }
                 else
                 {
-                    Tensor direction = decay > 0 ? grad.add(weight, alpha: decay) : grad;
+                    Tensor direction = decay > 0 ? grad.add(weight, decayFactor) : grad;
                     if (state.Mask is not null)
                     {
                         // Masked gradient: a pruned connection receives no update...
                         direction = direction.mul(state.Mask);
                     }
 
-                    state.WeightVelocity.mul_(momentum).add_(direction);
-                    weight.add_(state.WeightVelocity, alpha: -lr);
+                    state.WeightVelocity.mul_(momentumFactor).add_(direction, LayerState.One);
+                    weight.add_(state.WeightVelocity, negativeRate);
                     if (state.Mask is not null)
                     {
                         // ...and is re-zeroed after the step, so it stays exactly 0.
@@ -132,8 +141,8 @@ internal sealed class Trainer
                 }
 
                 Tensor biasGrad = state.Layer.Bias.grad ?? throw new InvalidOperationException($"layer {state.Name}: no bias gradient after backward");
-                state.BiasVelocity.mul_(momentum).add_(biasGrad);
-                state.Layer.Bias.add_(state.BiasVelocity, alpha: -lr);
+                state.BiasVelocity.mul_(momentumFactor).add_(biasGrad, LayerState.One);
+                state.Layer.Bias.add_(state.BiasVelocity, negativeRate);
             }
         }
     }
@@ -154,7 +163,7 @@ internal sealed class Trainer
         double norm = Math.Sqrt(sumSquares);
         if (norm > maxNorm)
         {
-            float factor = (float)(maxNorm / norm);
+            using Scalar factor = ((float)(maxNorm / norm)).ToScalar();
             foreach (LayerState state in _states)
             {
                 state.Layer.Weight.grad!.mul_(factor);
