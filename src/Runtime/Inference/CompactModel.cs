@@ -236,18 +236,8 @@ public sealed class CompactModel
     {
         public override bool InPlace => false;
 
-        /// <summary>
-        /// The masked kernel pays a fixed cost per (nonzero input, 16-row block) where the column
-        /// kernel pays per kept weight, so it is used from one kept weight per block up. Measured
-        /// (docs/inference.md): masked faster at 1.1 to 3.5 kept weights per block (every layer of
-        /// an earlier LeNet-300-100) and at 1.9 and 2.8 (LeNet-5 ip2, LeNet-300-100 ip3); the column
-        /// kernel faster at 0.59, 0.73 and 0.95 (LeNet-300-100 ip1, LeNet-5 ip1 by 1.9×, LeNet-300-100 ip2).
-        /// </summary>
-        public static bool Suits(DenseLayer layer)
-        {
-            long blocks = (long)layer.Inputs * ((layer.Outputs + 15) / 16);
-            return MaskedDense.IsSupported && layer.Weights.Count >= blocks;
-        }
+        /// <summary>The rule and its measurements live with the kernel: <see cref="MaskedDense.Pays"/>.</summary>
+        public static bool Suits(DenseLayer layer) => MaskedDense.Pays(layer);
 
         public override void Run(ReadOnlySpan<float> input, Span<float> output) =>
             SparseKernels.DenseMasked(input, layer, output);
