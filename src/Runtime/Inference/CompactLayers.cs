@@ -161,31 +161,6 @@ internal sealed class MaskedDense
     /// <summary>The bias, padded with zeros to <c>Chunks × ChunkRows</c>.</summary>
     public float[] Bias { get; }
 
-    /// <summary>
-    /// Whether <see cref="CompactModel"/> should run <paramref name="layer"/> with the masked kernel
-    /// on this process's path rather than <see cref="SparseKernels.DenseColumns"/>. The masked
-    /// kernel pays a fixed cost per (nonzero input, 16-row block), the column kernel one scattered
-    /// update per kept weight, so it takes enough kept weights per block; a narrower path spends
-    /// more instructions per block and needs more. Measured (docs/inference.md): AVX-512 from one
-    /// kept weight per block; AVX2 and 128-bit paths from the thresholds of <see cref="KeptPerBlockToPay"/>.
-    /// </summary>
-    public static bool Pays(DenseLayer layer)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        double threshold = KeptPerBlockToPay(KernelPaths.ActiveMasked);
-        long blocks = (long)layer.Inputs * ((layer.Outputs + 15) / 16);
-        return !double.IsPositiveInfinity(threshold) && layer.Weights.Count >= threshold * blocks;
-    }
-
-    /// <summary>Kept weights per (input, 16-row block) from which the masked kernel beats the column kernel on <paramref name="path"/>.</summary>
-    public static double KeptPerBlockToPay(KernelPath path) => path switch
-    {
-        KernelPath.Vector512 => 1.0,
-        KernelPath.Vector256 => 1.5,
-        KernelPath.Vector128 => 2.0,
-        _ => double.PositiveInfinity,
-    };
-
     /// <summary>Builds the masks of <paramref name="layer"/>'s row-major kept weights (position = output × inputs + input).</summary>
     public static MaskedDense FromLayer(DenseLayer layer)
     {

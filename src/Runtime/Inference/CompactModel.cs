@@ -200,47 +200,14 @@ public sealed class CompactModel
         public abstract void Run(ReadOnlySpan<float> input, Span<float> output);
     }
 
-    private sealed class DenseStep : Step
-    {
-        private readonly int[] _columnStarts;
-        private readonly int[] _rows;
-        private readonly float[] _values;
-        private readonly float[] _bias;
-
-        private DenseStep(int[] columnStarts, int[] rows, float[] values, float[] bias)
-        {
-            _columnStarts = columnStarts;
-            _rows = rows;
-            _values = values;
-            _bias = bias;
-        }
-
-        public override bool InPlace => false;
-
-        public static Step Create(DenseLayer layer)
-        {
-            if (MaskedDenseStep.Suits(layer))
-            {
-                return new MaskedDenseStep(MaskedDense.FromLayer(layer));
-            }
-
-            CompactDense compact = CompactDense.FromLayer(layer);
-            return new DenseStep(compact.ColumnStarts, compact.Rows, compact.Values, layer.Bias);
-        }
-
-        public override void Run(ReadOnlySpan<float> input, Span<float> output) =>
-            SparseKernels.DenseColumns(input, _columnStarts, _rows, _values, _bias, output);
-    }
-
-    private sealed class MaskedDenseStep(MaskedDense layer) : Step
+    /// <summary>A dense layer; <see cref="DenseRunner"/> holds its forms and picks the kernel for each input.</summary>
+    private sealed class DenseStep(DenseRunner runner) : Step
     {
         public override bool InPlace => false;
 
-        /// <summary>The rule and its measurements live with the kernel: <see cref="MaskedDense.Pays"/>.</summary>
-        public static bool Suits(DenseLayer layer) => MaskedDense.Pays(layer);
+        public static Step Create(DenseLayer layer) => new DenseStep(DenseRunner.Create(layer));
 
-        public override void Run(ReadOnlySpan<float> input, Span<float> output) =>
-            SparseKernels.DenseMasked(input, layer, output);
+        public override void Run(ReadOnlySpan<float> input, Span<float> output) => runner.Run(input, output);
     }
 
     private sealed class ConvStep : Step

@@ -13,7 +13,7 @@ namespace EmbeddedNets.Inference;
 /// </summary>
 public static partial class SparseKernels
 {
-    private const int StackallocInputs = 2048;
+    internal const int StackallocInputs = 2048;
 
     /// <summary>
     /// A dense (fully connected) layer whose kept weights are stored column by column:
@@ -281,21 +281,6 @@ public static partial class SparseKernels
         }
 
         return best;
-    }
-
-    /// <summary>Turns raw bytes (e.g. pixels) into model inputs: <c>(raw × scale − mean) / std</c>, in float32, as the compressor trained on.</summary>
-    /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public static void Preprocess(ReadOnlySpan<byte> raw, float scale, float mean, float std, Span<float> output)
-    {
-        if (output.Length != raw.Length)
-        {
-            ThrowLength(nameof(output), raw.Length, output.Length);
-        }
-
-        for (int i = 0; i < raw.Length; i++)
-        {
-            output[i] = ((raw[i] * scale) - mean) / std;
-        }
     }
 
     private static void ValidatePlanes(int inLength, int inH, int inW, int outLength, int outH, int outW, int strideH, int strideW)

@@ -26,6 +26,11 @@ internal static class KernelAgreement
             }
         }
 
+        foreach ((int inputs, int outputs, double keep) in MaskedShapes)
+        {
+            DenseRunnerKernels(path, inputs, outputs, keep);
+        }
+
         ConvAccumulate(path);
         foreach ((int cin, int inH, int inW, int k, int cout, double keep) in TiledShapes)
         {
@@ -36,6 +41,8 @@ internal static class KernelAgreement
         {
             MaxPool(path, channels, inH, inW);
         }
+
+        Preprocess(path);
     }
 
     public static readonly (int Inputs, int Outputs, double Keep)[] MaskedShapes =
@@ -107,6 +114,48 @@ internal static class KernelAgreement
             SparseKernels.DenseMasked(x, masked, actual, path);
             Func<float, int> bits = path == KernelPath.Scalar ? BitConverter.SingleToInt32Bits : ZeroBlindBits;
             Assert.True(expected.Select(bits).SequenceEqual(actual.Select(bits)), $"{path}: DenseMasked {inputs}→{outputs} at {keep} differs from DenseColumns (trial {trial})");
+        }
+    }
+
+    /// <summary>
+    /// Every kernel of a <see cref="DenseRunner"/> on <paramref name="path"/> (and the gathered kernel
+    /// directly): the gathered kernel is bit-identical to its own scalar path, and all agree with
+    /// <see cref="SparseKernels.DenseColumns"/> up to the sign of zero.
+    /// </summary>
+    public static void DenseRunnerKernels(KernelPath path, int inputs, int outputs, double keep)
+    {
+        var rng = new Random((inputs * 17) + outputs);
+        DenseLayer layer = MaskedDenseTests.Layer(rng, inputs, outputs, keep);
+        CompactDense columns = CompactDense.FromLayer(layer);
+        GatheredDense gathered = GatheredDense.FromLayer(layer);
+        KernelPath maskedPath = KernelPaths.IsMaskedSupported(path) ? path : KernelPath.Scalar;
+        DenseRunner runner = DenseRunner.Create(layer, path, maskedPath, allForms: true);
+        for (int trial = 0; trial < 6; trial++)
+        {
+            float[] x = CompactModelTests.RandomInput(rng, inputs);
+            if (trial == 1)
+            {
+                Array.Clear(x);
+            }
+            else if (trial == 2)
+            {
+                x = x.Select(v => v == 0 ? 0.5f : v).ToArray(); // every input nonzero
+            }
+
+            var expected = new float[outputs];
+            SparseKernels.DenseColumns(x, columns.ColumnStarts, columns.Rows, columns.Values, layer.Bias, expected);
+            var scalar = new float[outputs];
+            var actual = new float[outputs];
+            SparseKernels.DenseGathered(x, gathered, scalar, KernelPath.Scalar);
+            SparseKernels.DenseGathered(x, gathered, actual, path);
+            Assert.True(scalar.Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual.Select(BitConverter.SingleToInt32Bits)), $"{path}: DenseGathered {inputs}→{outputs} differs from its scalar path (trial {trial})");
+            foreach (DenseKernel? kernel in new DenseKernel?[] { null, DenseKernel.Columns, DenseKernel.Masked, DenseKernel.Gathered })
+            {
+                Array.Fill(actual, float.NaN);
+                runner.Run(x, actual, kernel);
+                Func<float, int> bits = kernel == DenseKernel.Columns ? BitConverter.SingleToInt32Bits : ZeroBlindBits;
+                Assert.True(expected.Select(bits).SequenceEqual(actual.Select(bits)), $"{path}: DenseRunner {kernel?.ToString() ?? "auto"} {inputs}→{outputs} at {keep} differs from DenseColumns (trial {trial})");
+            }
         }
     }
 
@@ -198,6 +247,31 @@ internal static class KernelAgreement
         SparseKernels.MaxPool2d(input, channels, inH, inW, 2, 2, 2, 2, fast, path);
         SparseKernels.MaxPool2dGeneral(input, channels, inH, inW, 2, 2, 2, 2, outH, outW, general);
         Assert.True(general.Select(BitConverter.SingleToInt32Bits).SequenceEqual(fast.Select(BitConverter.SingleToInt32Bits)), $"{path}: MaxPool2d 2×2 on {channels}×{inH}×{inW} differs from the general loop");
+    }
+
+    /// <summary>Every byte value, at every offset of a vector, through the MNIST preprocessing and an odd one.</summary>
+    public static void Preprocess(KernelPath path)
+    {
+        var raw = new byte[1000];
+        new Random(5).NextBytes(raw);
+        for (int i = 0; i < 256; i++)
+        {
+            raw[i] = (byte)i;
+        }
+
+        foreach ((float scale, float mean, float std) in new[] { (1f / 255, 0.1307f, 0.3081f), (1f, 0f, 1f), (-3.7f, 1e-3f, 7.1e5f) })
+        {
+            foreach (int length in new[] { 0, 3, 17, 784, 1000 })
+            {
+                var actual = new float[length];
+                SparseKernels.Preprocess(raw.AsSpan(0, length), scale, mean, std, actual, path);
+                for (int i = 0; i < length; i++)
+                {
+                    float expected = ((raw[i] * scale) - mean) / std;
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual[i]), $"{path}: Preprocess({raw[i]}) with {scale}, {mean}, {std}: {actual[i]:R}, expected {expected:R}");
+                }
+            }
+        }
     }
 
     /// <summary>

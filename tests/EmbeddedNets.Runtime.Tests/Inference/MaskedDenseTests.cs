@@ -93,16 +93,6 @@ public sealed class MaskedDenseTests
         Assert.Throws<ArgumentException>(() => SparseKernels.ListNonzero(new float[10], new int[10 + SparseKernels.NonzeroSlack - 1], path));
     }
 
-    [Fact]
-    public void Pays_FollowsTheActivePathsThreshold()
-    {
-        var rng = new Random(9);
-        DenseLayer sparse = Layer(rng, 100, 64, 0.03), dense = Layer(rng, 100, 64, 0.9);
-        Assert.False(MaskedDense.Pays(sparse));
-        Assert.Equal(KernelPaths.ActiveMasked != KernelPath.Scalar, MaskedDense.Pays(dense));
-        Assert.Equal(double.PositiveInfinity, MaskedDense.KeptPerBlockToPay(KernelPath.Scalar));
-    }
-
     /// <summary>A dense layer keeping each weight with probability <paramref name="keep"/>, 64 shared values.</summary>
     internal static DenseLayer Layer(Random rng, int inputs, int outputs, double keep) =>
         new("ip" + inputs + "x" + outputs, inputs, outputs, Weights(rng, inputs * outputs, keep), DczTestModels.RandomFloats(rng, outputs));

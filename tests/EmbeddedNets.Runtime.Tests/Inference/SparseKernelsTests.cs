@@ -178,6 +178,18 @@ public sealed class SparseKernelsTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Preprocess_EveryPath_IsBitIdenticalToTheScalarFormula(KernelPath path)
+    {
+        if (!KernelPaths.IsSupported(path))
+        {
+            return;
+        }
+
+        KernelAgreement.Preprocess(path);
+    }
+
     [Fact]
     public void Softmax_SumsToOneAndKeepsOrder()
     {

@@ -23,7 +23,7 @@ public static partial class SparseKernels
     /// <remarks>
     /// Costs a fixed few vector steps per (nonzero input, 16-row block) instead of one scattered
     /// scalar update per kept weight, and no output is loaded or stored inside the loop; it wins
-    /// while an input's column keeps enough of each block's rows (<see cref="MaskedDense.Pays"/>).
+    /// while an input's column keeps enough of each block's rows (<see cref="DenseRunner"/> decides).
     /// The expand is AVX-512 <c>vexpandps</c> (eight 16-lane accumulators: 128 rows per pass), AVX2
     /// <c>vpermps</c> from a table indexed by each 8-row half's mask (eight 8-lane accumulators:
     /// 64 rows per pass), or a byte shuffle (SSSE3 <c>pshufb</c>, ARM64 <c>tbl</c>) from a table
@@ -56,26 +56,40 @@ public static partial class SparseKernels
             ? stackalloc int[x.Length + NonzeroSlack]
             : (rented = ArrayPool<int>.Shared.Rent(x.Length + NonzeroSlack));
         int count = ListNonzero(x, nonzero, path == KernelPath.Scalar ? KernelPath.Scalar : KernelPaths.Active);
-        ReadOnlySpan<int> listed = nonzero.Slice(0, count);
-        switch (path)
-        {
-            case KernelPath.Vector512:
-                MaskedPasses512(x, listed, layer, y);
-                break;
-            case KernelPath.Vector256:
-                MaskedPasses256(x, listed, layer, y);
-                break;
-            case KernelPath.Vector128:
-                MaskedPasses128(x, listed, layer, y);
-                break;
-            default:
-                MaskedScalar(x, listed, layer, y);
-                break;
-        }
-
+        DenseMasked(x, nonzero.Slice(0, count), layer, y, path);
         if (rented is not null)
         {
             ArrayPool<int>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The masked kernel over the already listed nonzero inputs (ascending indices below <c>x.Length</c>).</summary>
+    internal static void DenseMasked(ReadOnlySpan<float> x, ReadOnlySpan<int> nonzero, MaskedDense layer, Span<float> y, KernelPath path)
+    {
+        if (x.Length != layer.Inputs)
+        {
+            ThrowLength(nameof(x), layer.Inputs, x.Length);
+        }
+
+        if (y.Length != layer.Outputs)
+        {
+            ThrowLength(nameof(y), layer.Outputs, y.Length);
+        }
+
+        switch (path)
+        {
+            case KernelPath.Vector512:
+                MaskedPasses512(x, nonzero, layer, y);
+                break;
+            case KernelPath.Vector256:
+                MaskedPasses256(x, nonzero, layer, y);
+                break;
+            case KernelPath.Vector128:
+                MaskedPasses128(x, nonzero, layer, y);
+                break;
+            default:
+                MaskedScalar(x, nonzero, layer, y);
+                break;
         }
     }
 
