@@ -12,7 +12,7 @@ namespace EmbeddedNets.Inference;
 /// <remarks>
 /// Thread-safe. Each thread gets its own workspace on its first call; later calls allocate nothing.
 /// </remarks>
-public sealed class CompactModel
+public sealed partial class CompactModel
 {
     [ThreadStatic]
     private static float[]? t_workspace;
@@ -152,14 +152,17 @@ public sealed class CompactModel
         return workspace;
     }
 
-    private ReadOnlySpan<float> Execute(ReadOnlySpan<float> input)
+    private ReadOnlySpan<float> Execute(ReadOnlySpan<float> input) => Execute(input, _steps.Length);
+
+    /// <summary>Runs the first <paramref name="stepCount"/> steps (the batch path runs the rest on tiles).</summary>
+    private ReadOnlySpan<float> Execute(ReadOnlySpan<float> input, int stepCount)
     {
         float[] workspace = Workspace();
         Span<float> current = workspace.AsSpan(0, _bufferLength);
         Span<float> other = workspace.AsSpan(_bufferLength, _bufferLength);
         int length = input.Length;
         int first = 0;
-        if (_steps.Length > 0 && !_steps[0].InPlace)
+        if (stepCount > 0 && !_steps[0].InPlace)
         {
             // The first layer reads the caller's input directly: no copy.
             length = Shapes.Layers[0].OutputLength;
@@ -171,7 +174,7 @@ public sealed class CompactModel
             input.CopyTo(current);
         }
 
-        for (int i = first; i < _steps.Length; i++)
+        for (int i = first; i < stepCount; i++)
         {
             Step step = _steps[i];
             int outLength = Shapes.Layers[i].OutputLength;
@@ -204,6 +207,8 @@ public sealed class CompactModel
     private sealed class DenseStep(DenseRunner runner) : Step
     {
         public override bool InPlace => false;
+
+        public DenseRunner Runner => runner;
 
         public static Step Create(DenseLayer layer) => new DenseStep(DenseRunner.Create(layer));
 

@@ -157,6 +157,32 @@ internal static class KernelAgreement
                 Assert.True(expected.Select(bits).SequenceEqual(actual.Select(bits)), $"{path}: DenseRunner {kernel?.ToString() ?? "auto"} {inputs}→{outputs} at {keep} differs from DenseColumns (trial {trial})");
             }
         }
+
+        // A tile of 16 samples (some all zero, some inputs zero in every sample) against one sample at a time.
+        const int Tile = DenseRunner.TileWidth;
+        var samples = new float[Tile][];
+        var tile = new float[inputs * Tile];
+        for (int t = 0; t < Tile; t++)
+        {
+            samples[t] = t % 5 == 4 ? new float[inputs] : CompactModelTests.RandomInput(rng, inputs);
+            for (int i = 0; i < inputs; i++)
+            {
+                tile[(i * Tile) + t] = i % 7 == 3 ? 0f : samples[t][i];
+                samples[t][i] = tile[(i * Tile) + t];
+            }
+        }
+
+        var tileOut = new float[(outputs + 1) * Tile];
+        runner.RunTile(tile, tileOut);
+        for (int t = 0; t < Tile; t++)
+        {
+            var expected = new float[outputs];
+            SparseKernels.DenseColumns(samples[t], columns.ColumnStarts, columns.Rows, columns.Values, layer.Bias, expected);
+            for (int o = 0; o < outputs; o++)
+            {
+                Assert.True(ZeroBlindBits(expected[o]) == ZeroBlindBits(tileOut[(o * Tile) + t]), $"{path}: DenseRunner.RunTile {inputs}→{outputs}, sample {t}, output {o}: {tileOut[(o * Tile) + t]:R}, one at a time {expected[o]:R}");
+            }
+        }
     }
 
     public static void ConvAccumulate(KernelPath path)
@@ -288,13 +314,25 @@ internal static class KernelAgreement
         {
             CompactModel compact = CompactModel.Create(model);
             var output = new float[compact.OutputLength];
-            for (int n = 0; n < 4; n++)
+            var batch = new float[20 * compact.InputLength];
+            for (int n = 0; n < 20; n++)
             {
-                compact.Run(CompactModelTests.RandomInput(rng, compact.InputLength), output);
+                float[] x = CompactModelTests.RandomInput(rng, compact.InputLength);
+                x.CopyTo(batch, n * x.Length);
+                compact.Run(x, output);
                 foreach (float v in output)
                 {
                     hash = (hash ^ (uint)ZeroBlindBits(v)) * 16777619;
                 }
+
+                hash = (hash ^ (uint)compact.Predict(x)) * 16777619;
+            }
+
+            var predictions = new int[20];
+            compact.PredictBatch(batch, predictions);
+            foreach (int prediction in predictions)
+            {
+                hash = (hash ^ (uint)prediction) * 16777619;
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using EmbeddedNets.Format;
 
 namespace EmbeddedNets.Inference;
@@ -39,6 +40,8 @@ internal sealed class DenseRunner
     private readonly MaskedDense? _masked;
     private readonly GatheredDense? _gathered;
     private readonly KernelPath _maskedPath;
+    private readonly DenseLayer _layer;
+    private GatheredDense? _tileRows;
 
     private DenseRunner(DenseLayer layer, KernelPath path, KernelPath maskedPath, bool allForms)
     {
@@ -47,6 +50,7 @@ internal sealed class DenseRunner
         Path = path;
         _maskedPath = maskedPath;
         _bias = layer.Bias;
+        _layer = layer;
         (_starts, _rows, _values) = PaddedColumns(layer);
 
         // Columns and masked both cost in proportion to the nonzero inputs: the cheaper per input
@@ -188,6 +192,231 @@ internal sealed class DenseRunner
         if (rented is not null)
         {
             ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Samples per tile of <see cref="RunTile"/>: one 512-bit register of floats per feature.</summary>
+    public const int TileWidth = 16;
+
+    /// <summary>
+    /// Runs the layer on a tile of <see cref="TileWidth"/> samples stored feature-major
+    /// (<c>xTile[i × 16 + t]</c> is input <c>i</c> of sample <c>t</c>), from the row-gathered form:
+    /// each output row's 16 sums start at its bias and stay in registers while, for each of the row's
+    /// kept weights in ascending input order, <c>y[o, 0..15] += w × x[i, 0..15]</c> is added (eight
+    /// rows side by side, so eight independent chains; no output goes through memory). The weights
+    /// are read once per tile instead of once per sample. Each sample's outputs sum the terms of
+    /// <see cref="Run(ReadOnlySpan{float}, Span{float})"/> in the same order, plus exact zeros for
+    /// its zero inputs and the padding: the same values up to the sign of a zero sum (finite inputs).
+    /// </summary>
+    /// <param name="xTile">Inputs, <c>Inputs × 16</c>.</param>
+    /// <param name="yTile">Outputs, <c>Outputs × 16</c> (longer is allowed; the rest is left alone).</param>
+    /// <exception cref="ArgumentException">A length does not fit the layer.</exception>
+    public void RunTile(ReadOnlySpan<float> xTile, Span<float> yTile)
+    {
+        if (xTile.Length != Inputs * TileWidth)
+        {
+            SparseKernels.ThrowLength(nameof(xTile), (long)Inputs * TileWidth, xTile.Length);
+        }
+
+        if (yTile.Length < Outputs * TileWidth)
+        {
+            SparseKernels.ThrowLength(nameof(yTile), (long)Outputs * TileWidth, yTile.Length);
+        }
+
+        // Built on the first tile: single-sample use never needs it unless the cost model does.
+        GatheredDense rows = _tileRows ??= _gathered ?? GatheredDense.FromLayer(_layer);
+        switch (Path)
+        {
+            case KernelPath.Vector512:
+                TileRows<Width512, Vector512<float>>(rows, xTile, yTile);
+                break;
+            case KernelPath.Vector256:
+                TileRows<Width256, Vector256<float>>(rows, xTile, yTile);
+                break;
+            case KernelPath.Vector128:
+                TileRows<Width128, Vector128<float>>(rows, xTile, yTile);
+                break;
+            default:
+                TileRows<ScalarWidth, float>(rows, xTile, yTile);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Eight accumulator registers per pass: eight rows of one 16-lane register (512-bit), four rows
+    /// of two (256-bit), two rows of four (128-bit), or one row of sixteen floats (scalar).
+    /// </summary>
+    private static void TileRows<TWidth, TVector>(GatheredDense rows, ReadOnlySpan<float> xTile, Span<float> yTile)
+        where TWidth : struct, ISimdWidth<TVector>
+        where TVector : struct
+    {
+        const int Lanes = GatheredDense.Lanes;
+        int parts = TileWidth / TWidth.Count;
+        int rowsPerPass = Math.Max(1, Lanes / parts);
+        ref float xRef = ref MemoryMarshal.GetReference(xTile);
+        ref float yRef = ref MemoryMarshal.GetReference(yTile);
+        ref int columnRef = ref MemoryMarshal.GetArrayDataReference(rows.Columns);
+        ref float valueRef = ref MemoryMarshal.GetArrayDataReference(rows.Values);
+        Span<float> sums = stackalloc float[TileWidth];
+        for (int s = 0; s < rows.Slices; s++)
+        {
+            int first = rows.SliceStarts[s], last = rows.SliceStarts[s + 1];
+            for (int lane0 = 0; lane0 < Lanes; lane0 += rowsPerPass)
+            {
+                int slot0 = (s * Lanes) + lane0;
+                if (parts == 1)
+                {
+                    // Eight rows: lane l of each step is row slot0 + l.
+                    TVector a0 = TWidth.Broadcast(rows.Bias[slot0]), a1 = TWidth.Broadcast(rows.Bias[slot0 + 1]);
+                    TVector a2 = TWidth.Broadcast(rows.Bias[slot0 + 2]), a3 = TWidth.Broadcast(rows.Bias[slot0 + 3]);
+                    TVector a4 = TWidth.Broadcast(rows.Bias[slot0 + 4]), a5 = TWidth.Broadcast(rows.Bias[slot0 + 5]);
+                    TVector a6 = TWidth.Broadcast(rows.Bias[slot0 + 6]), a7 = TWidth.Broadcast(rows.Bias[slot0 + 7]);
+                    for (int k = first; k < last; k++)
+                    {
+                        ref int c = ref Unsafe.Add(ref columnRef, (nuint)k * Lanes);
+                        ref float v = ref Unsafe.Add(ref valueRef, (nuint)k * Lanes);
+                        a0 = TWidth.MultiplyAdd(a0, TWidth.Broadcast(v), TWidth.Load(ref xRef, (nuint)(uint)c * TileWidth));
+                        a1 = TWidth.MultiplyAdd(a1, TWidth.Broadcast(Unsafe.Add(ref v, 1)), TWidth.Load(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 1) * TileWidth));
+                        a2 = TWidth.MultiplyAdd(a2, TWidth.Broadcast(Unsafe.Add(ref v, 2)), TWidth.Load(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 2) * TileWidth));
+                        a3 = TWidth.MultiplyAdd(a3, TWidth.Broadcast(Unsafe.Add(ref v, 3)), TWidth.Load(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 3) * TileWidth));
+                        a4 = TWidth.MultiplyAdd(a4, TWidth.Broadcast(Unsafe.Add(ref v, 4)), TWidth.Load(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 4) * TileWidth));
+                        a5 = TWidth.MultiplyAdd(a5, TWidth.Broadcast(Unsafe.Add(ref v, 5)), TWidth.Load(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 5) * TileWidth));
+                        a6 = TWidth.MultiplyAdd(a6, TWidth.Broadcast(Unsafe.Add(ref v, 6)), TWidth.Load(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 6) * TileWidth));
+                        a7 = TWidth.MultiplyAdd(a7, TWidth.Broadcast(Unsafe.Add(ref v, 7)), TWidth.Load(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 7) * TileWidth));
+                    }
+
+                    StoreRow(rows, slot0, a0, ref yRef);
+                    StoreRow(rows, slot0 + 1, a1, ref yRef);
+                    StoreRow(rows, slot0 + 2, a2, ref yRef);
+                    StoreRow(rows, slot0 + 3, a3, ref yRef);
+                    StoreRow(rows, slot0 + 4, a4, ref yRef);
+                    StoreRow(rows, slot0 + 5, a5, ref yRef);
+                    StoreRow(rows, slot0 + 6, a6, ref yRef);
+                    StoreRow(rows, slot0 + 7, a7, ref yRef);
+                }
+                else if (parts == 2)
+                {
+                    // Four rows of two registers.
+                    nuint h = (nuint)TWidth.Count;
+                    TVector a0 = TWidth.Broadcast(rows.Bias[slot0]), b0 = a0, a1 = TWidth.Broadcast(rows.Bias[slot0 + 1]), b1 = a1;
+                    TVector a2 = TWidth.Broadcast(rows.Bias[slot0 + 2]), b2 = a2, a3 = TWidth.Broadcast(rows.Bias[slot0 + 3]), b3 = a3;
+                    for (int k = first; k < last; k++)
+                    {
+                        ref int c = ref Unsafe.Add(ref columnRef, ((nuint)k * Lanes) + (nuint)lane0);
+                        ref float v = ref Unsafe.Add(ref valueRef, ((nuint)k * Lanes) + (nuint)lane0);
+                        TVector w = TWidth.Broadcast(v);
+                        ref float x = ref Unsafe.Add(ref xRef, (nuint)(uint)c * TileWidth);
+                        a0 = TWidth.MultiplyAdd(a0, w, TWidth.Load(ref x, 0));
+                        b0 = TWidth.MultiplyAdd(b0, w, TWidth.Load(ref x, h));
+                        w = TWidth.Broadcast(Unsafe.Add(ref v, 1));
+                        x = ref Unsafe.Add(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 1) * TileWidth);
+                        a1 = TWidth.MultiplyAdd(a1, w, TWidth.Load(ref x, 0));
+                        b1 = TWidth.MultiplyAdd(b1, w, TWidth.Load(ref x, h));
+                        w = TWidth.Broadcast(Unsafe.Add(ref v, 2));
+                        x = ref Unsafe.Add(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 2) * TileWidth);
+                        a2 = TWidth.MultiplyAdd(a2, w, TWidth.Load(ref x, 0));
+                        b2 = TWidth.MultiplyAdd(b2, w, TWidth.Load(ref x, h));
+                        w = TWidth.Broadcast(Unsafe.Add(ref v, 3));
+                        x = ref Unsafe.Add(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 3) * TileWidth);
+                        a3 = TWidth.MultiplyAdd(a3, w, TWidth.Load(ref x, 0));
+                        b3 = TWidth.MultiplyAdd(b3, w, TWidth.Load(ref x, h));
+                    }
+
+                    StoreRow(rows, slot0, a0, b0, ref yRef);
+                    StoreRow(rows, slot0 + 1, a1, b1, ref yRef);
+                    StoreRow(rows, slot0 + 2, a2, b2, ref yRef);
+                    StoreRow(rows, slot0 + 3, a3, b3, ref yRef);
+                }
+                else if (parts == 4)
+                {
+                    // Two rows of four registers.
+                    nuint q = (nuint)TWidth.Count;
+                    TVector a0 = TWidth.Broadcast(rows.Bias[slot0]), b0 = a0, c0 = a0, d0 = a0;
+                    TVector a1 = TWidth.Broadcast(rows.Bias[slot0 + 1]), b1 = a1, c1 = a1, d1 = a1;
+                    for (int k = first; k < last; k++)
+                    {
+                        ref int c = ref Unsafe.Add(ref columnRef, ((nuint)k * Lanes) + (nuint)lane0);
+                        ref float v = ref Unsafe.Add(ref valueRef, ((nuint)k * Lanes) + (nuint)lane0);
+                        TVector w = TWidth.Broadcast(v);
+                        ref float x = ref Unsafe.Add(ref xRef, (nuint)(uint)c * TileWidth);
+                        a0 = TWidth.MultiplyAdd(a0, w, TWidth.Load(ref x, 0));
+                        b0 = TWidth.MultiplyAdd(b0, w, TWidth.Load(ref x, q));
+                        c0 = TWidth.MultiplyAdd(c0, w, TWidth.Load(ref x, 2 * q));
+                        d0 = TWidth.MultiplyAdd(d0, w, TWidth.Load(ref x, 3 * q));
+                        w = TWidth.Broadcast(Unsafe.Add(ref v, 1));
+                        x = ref Unsafe.Add(ref xRef, (nuint)(uint)Unsafe.Add(ref c, 1) * TileWidth);
+                        a1 = TWidth.MultiplyAdd(a1, w, TWidth.Load(ref x, 0));
+                        b1 = TWidth.MultiplyAdd(b1, w, TWidth.Load(ref x, q));
+                        c1 = TWidth.MultiplyAdd(c1, w, TWidth.Load(ref x, 2 * q));
+                        d1 = TWidth.MultiplyAdd(d1, w, TWidth.Load(ref x, 3 * q));
+                    }
+
+                    StoreRow(rows, slot0, a0, b0, c0, d0, ref yRef);
+                    StoreRow(rows, slot0 + 1, a1, b1, c1, d1, ref yRef);
+                }
+                else
+                {
+                    // Scalar: one row, sixteen sums.
+                    float bias = rows.Bias[slot0];
+                    sums.Fill(bias);
+                    for (int k = first; k < last; k++)
+                    {
+                        nuint at = ((nuint)k * Lanes) + (nuint)lane0;
+                        float w = Unsafe.Add(ref valueRef, at);
+                        ReadOnlySpan<float> x = xTile.Slice(Unsafe.Add(ref columnRef, at) * TileWidth, TileWidth);
+                        for (int t = 0; t < TileWidth; t++)
+                        {
+                            sums[t] += w * x[t];
+                        }
+                    }
+
+                    int row = rows.RowOrder[slot0];
+                    if (row >= 0)
+                    {
+                        sums.CopyTo(yTile.Slice(row * TileWidth, TileWidth));
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TVector>(GatheredDense rows, int slot, TVector a, ref float y)
+        where TVector : struct
+    {
+        int row = rows.RowOrder[slot];
+        if (row >= 0)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref y, (nuint)(uint)row * TileWidth)), a);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TVector>(GatheredDense rows, int slot, TVector a, TVector b, ref float y)
+        where TVector : struct
+    {
+        int row = rows.RowOrder[slot];
+        if (row >= 0)
+        {
+            ref byte at = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref y, (nuint)(uint)row * TileWidth));
+            Unsafe.WriteUnaligned(ref at, a);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, Unsafe.SizeOf<TVector>()), b);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TVector>(GatheredDense rows, int slot, TVector a, TVector b, TVector c, TVector d, ref float y)
+        where TVector : struct
+    {
+        int row = rows.RowOrder[slot];
+        if (row >= 0)
+        {
+            ref byte at = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref y, (nuint)(uint)row * TileWidth));
+            int size = Unsafe.SizeOf<TVector>();
+            Unsafe.WriteUnaligned(ref at, a);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, size), b);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 2 * size), c);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, 3 * size), d);
         }
     }
 
