@@ -12,18 +12,22 @@ namespace EmbeddedNets.Tests.Shared;
 public static class DczTestModels
 {
     /// <summary>
-    /// The worked example of docs/dcz-format.md: input [4], one Dense 4→2 layer with a 2-entry
-    /// codebook, kept positions 0, 1, 5, 7 and GapBits 1, so the run of zeros 2–4 needs a filler.
+    /// The worked example of docs/dcz-format.md (§11): input [4] read by two branches that an Add
+    /// joins. <c>fc</c> is Dense 4→2 with a 2-entry codebook, kept positions 0, 1, 5, 7 and
+    /// GapBits 1, so the run of zeros 2–4 needs a filler; <c>relu</c> follows it. <c>skip</c> is
+    /// Dense 4→2 on the model input with unshared float32 weights at positions 1 and 6 and GapBits 2,
+    /// so the zeros 2–5 need a filler too. <c>sum</c> adds <c>relu</c> and <c>skip</c>.
     /// </summary>
     public static DczModel SpecExample()
     {
-        var weights = new SparseWeights(
+        var fcWeights = new SparseWeights(
             length: 8,
             codebook: new[] { -0.5f, 0.5f },
             weightBits: 1,
             gapBits: 1,
             positions: new[] { 0, 1, 5, 7 },
             codes: new byte[] { 1, 0, 1, 1 });
+        SparseWeights skipWeights = SparseWeights.Unshared(length: 8, gapBits: 2, positions: new[] { 1, 6 }, values: new[] { 2f, -0.75f });
         var info = new ModelInfo(
             name: "tiny",
             inputShape: new[] { 4 },
@@ -32,7 +36,32 @@ public static class DczTestModels
             metrics: new RecordedMetrics("demo", 4, 3),
             producer: "doc",
             seed: 42);
-        return new DczModel(info, new DczLayer[] { new DenseLayer("fc", 4, 2, weights, new[] { 0.25f, -1f }) });
+        return new DczModel(info, new DczLayer[]
+        {
+            new DenseLayer("fc", 4, 2, fcWeights, new[] { 0.25f, -1f }, new[] { DczLayer.ModelInput }),
+            new ReLULayer("relu", new[] { 0 }),
+            new DenseLayer("skip", 4, 2, skipWeights, new[] { 0f, 0.5f }, new[] { DczLayer.ModelInput }),
+            new AddLayer("sum", new[] { 1, 2 }),
+        });
+    }
+
+    /// <summary>
+    /// The version-1 example (the worked example of the version-1 spec): the model
+    /// <see cref="SpecExampleV1"/> as a version-1 writer stored it, 93 bytes.
+    /// </summary>
+    public static byte[] SpecExampleV1Bytes() => Convert.FromHexString(
+        "8944435A010000004D000000F1A96605" +
+        "0474696E7901040000803F0000000000" +
+        "00803F02026E6F03796573010464656D" +
+        "6F040303646F632A01010266631F0402" +
+        "010102000000BF0000003F0503212007" +
+        "58021105380000803E000080BF");
+
+    /// <summary>The model of <see cref="SpecExampleV1Bytes"/>: layer <c>fc</c> of <see cref="SpecExample"/> alone, as a chain.</summary>
+    public static DczModel SpecExampleV1()
+    {
+        DczModel v2 = SpecExample();
+        return new DczModel(v2.Info, new DczLayer[] { new DenseLayer("fc", 4, 2, ((DenseLayer)v2.Layers[0]).Weights, new[] { 0.25f, -1f }) });
     }
 
     /// <summary>A random model (MLP on a flat input or CNN on an image) that obeys every format rule.</summary>
@@ -313,7 +342,9 @@ public static class DczTestModels
         Check(expected.Layers.Count == actual.Layers.Count, "layer count");
         for (int i = 0; i < Math.Min(expected.Layers.Count, actual.Layers.Count) && diff.Length == 0; i++)
         {
-            string? layerDiff = LayerDifference(expected.Layers[i], actual.Layers[i]);
+            string? layerDiff = expected.InputsOf(i).SequenceEqual(actual.InputsOf(i))
+                ? LayerDifference(expected.Layers[i], actual.Layers[i])
+                : "inputs differ";
             if (layerDiff is not null)
             {
                 diff.Append("layer ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(": ").Append(layerDiff);
@@ -365,13 +396,31 @@ public static class DczTestModels
             }
 
             case MaxPool2dLayer pa:
+                return pa.Window.Equals(((MaxPool2dLayer)b).Window) ? null : "pool window differs";
+
+            case AvgPool2dLayer aa:
             {
-                var pb = (MaxPool2dLayer)b;
-                return pa.KernelHeight == pb.KernelHeight && pa.KernelWidth == pb.KernelWidth
-                    && pa.StrideHeight == pb.StrideHeight && pa.StrideWidth == pb.StrideWidth ? null : "pool parameters differ";
+                var ab = (AvgPool2dLayer)b;
+                return aa.Window.Equals(ab.Window) && aa.CountIncludePad == ab.CountIncludePad ? null : "pool window or count-include-pad differs";
             }
 
+            case ClipLayer ka:
+            {
+                var kb = (ClipLayer)b;
+                return Same(ka.Min, kb.Min) && Same(ka.Max, kb.Max) ? null : "clip bounds differ";
+            }
+
+            case ScaleShiftLayer sa:
+            {
+                var sb = (ScaleShiftLayer)b;
+                return BiasDifference(sa.Scale, sb.Scale) is null && BiasDifference(sa.Shift, sb.Shift) is null ? null : "scale or shift differs";
+            }
+
+            case ReshapeLayer ra:
+                return ra.Shape.SequenceEqual(((ReshapeLayer)b).Shape) ? null : "reshape target differs";
+
             default:
+                // The remaining ops carry no attributes: ReLU, Sigmoid, Tanh, Softmax, Flatten, GlobalAvgPool, Add.
                 return null;
         }
     }
@@ -394,6 +443,11 @@ public static class DczTestModels
         if (!a.Positions.SequenceEqual(b.Positions))
         {
             return "kept positions differ";
+        }
+
+        if (!a.Values.Select(Bits).SequenceEqual(b.Values.Select(Bits)))
+        {
+            return "kept values differ";
         }
 
         return a.Codes.SequenceEqual(b.Codes) ? null : "codes differ";
