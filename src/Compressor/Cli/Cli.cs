@@ -29,8 +29,15 @@ public static class Cli
         "Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.";
 
     /// <summary>Runs one command as the process does: console streams, live progress on a terminal; returns the exit code.</summary>
-    public static int Run(string[] args) =>
-        Run(args, Console.Out, Console.Error, live: ProgressReporter.TerminalIsInteractive, CancellationToken.None);
+    /// <remarks>
+    /// Ctrl-C and SIGTERM stop an interruptible command (<see cref="DczCommand.Interruptible"/>) at
+    /// its next safe point with exit code <see cref="Interrupted"/>; a second signal ends the process.
+    /// </remarks>
+    public static int Run(string[] args)
+    {
+        using var interrupts = new InterruptHandler(Console.Error);
+        return Run(args, Console.Out, Console.Error, live: ProgressReporter.TerminalIsInteractive, interrupts.Token, armed => interrupts.Armed = armed);
+    }
 
     /// <summary>Runs one command writing plain output to the given streams; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
@@ -49,14 +56,20 @@ public static class Cli
         new SliceCommand(),
     ];
 
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool live, CancellationToken cancellation)
+    /// <param name="args">The command line.</param>
+    /// <param name="stdout">Results and progress.</param>
+    /// <param name="stderr">Errors.</param>
+    /// <param name="live">Draw live progress (stdout is a terminal).</param>
+    /// <param name="cancellation">Stops an interruptible command.</param>
+    /// <param name="arm">Told true while an interruptible command runs, false after.</param>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool live, CancellationToken cancellation, Action<bool>? arm = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var verbose = new Option<bool>("--verbose") { Description = "print stack traces of failures", Recursive = true };
         var context = new CliContext(stdout, stderr, live, cancellation, "dcz " + string.Join(' ', args.Select(Quote)));
-        RootCommand root = BuildRoot(verbose, context);
+        RootCommand root = BuildRoot(verbose, context, arm ?? (_ => { }));
         var invocation = new InvocationConfiguration
         {
             Output = stdout,
@@ -77,7 +90,7 @@ public static class Cli
         return parse.Invoke(invocation);
     }
 
-    private static RootCommand BuildRoot(Option<bool> verbose, CliContext context)
+    private static RootCommand BuildRoot(Option<bool> verbose, CliContext context, Action<bool> arm)
     {
         var root = new RootCommand(Description);
         root.Add(verbose);
@@ -90,7 +103,7 @@ public static class Cli
         foreach (DczCommand command in commands)
         {
             root.Add(command);
-            command.SetAction(parse => Execute(command, parse, context, parse.GetValue(verbose)));
+            command.SetAction(parse => Execute(command, parse, context, parse.GetValue(verbose), arm));
         }
         var help = new Command("help", "Show help for dcz or for one command.");
         var topic = new Argument<string?>("COMMAND") { Description = "the command to explain", Arity = ArgumentArity.ZeroOrOne };
@@ -212,11 +225,12 @@ public static class Cli
         return row[b.Length];
     }
 
-    private static int Execute(DczCommand command, ParseResult parse, CliContext context, bool verbose)
+    private static int Execute(DczCommand command, ParseResult parse, CliContext context, bool verbose, Action<bool> arm)
     {
         TextWriter stderr = context.Error;
         try
         {
+            arm(command.Interruptible);
             return command.Run(parse, context);
         }
         catch (UsageException e)
@@ -243,6 +257,10 @@ public static class Cli
             }
 
             return Failure;
+        }
+        finally
+        {
+            arm(false);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EmbeddedNets.Compressor.Data;
 using EmbeddedNets.Compressor.Models;
 using EmbeddedNets.Compressor.Pipeline;
 
@@ -24,7 +25,7 @@ internal sealed class CompressCommand : DczCommand
     private readonly Option<string> _data = CliOptions.Data("folder with the four MNIST IDX files (dcz download-mnist fetches them)");
     private readonly Option<string> _out = new("--out")
     {
-        Description = "the .dcz file to write",
+        Description = "the .dcz file to write (its folder must exist)",
         HelpName = "FILE.dcz",
         Required = true,
     };
@@ -48,7 +49,7 @@ internal sealed class CompressCommand : DczCommand
     private readonly Option<int?> _stopAfter = CliOptions.OptionalInt32("--stop-after-steps", "N", 0, int.MaxValue, "stop after N steps of the plan, keeping the checkpoint (for tests)");
 
     public CompressCommand()
-        : base("compress", "Train a model on MNIST, prune it, quantize it, Huffman-code it and write FILE.dcz with the accuracy of the written file (Runtime inference) and a report folder. Checkpoints go to the work folder; a matching one is resumed.")
+        : base("compress", "Train a model on MNIST, prune it, quantize it, Huffman-code it and write FILE.dcz with the accuracy of the written file (Runtime inference) and a report folder. Checkpoints go to the work folder; a matching one is resumed, and Ctrl-C stops at the next batch keeping the last completed step.")
     {
         _model.CompletionSources.Add(Architectures.All.Select(m => m.Name).ToArray());
         _stopAfter.Hidden = true;
@@ -64,6 +65,8 @@ internal sealed class CompressCommand : DczCommand
         Add(_stopAfter);
     }
 
+    public override bool Interruptible => true;
+
     public override int Run(ParseResult parse, CliContext context)
     {
         string modelName = parse.GetRequiredValue(_model);
@@ -75,10 +78,9 @@ internal sealed class CompressCommand : DczCommand
 
         ArchitectureSpec architecture = Architectures.Find(modelName)
             ?? throw new UsageException($"unknown model '{modelName}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))})");
-        if (!output.EndsWith(".dcz", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new UsageException($"--out '{output}' should end in .dcz");
-        }
+        OutputChecks.File(output, "--out", ".dcz");
+        OutputChecks.Folder(report, "--report");
+        OutputChecks.Folder(work, "--work");
 
         string? configJson = null;
         if (configPath is not null)
@@ -95,6 +97,16 @@ internal sealed class CompressCommand : DczCommand
         if (!Directory.Exists(data))
         {
             throw new UsageException($"--data folder '{data}' does not exist");
+        }
+
+        // Temporary files of an earlier run that was killed mid-write (atomic writes leave nothing
+        // behind otherwise).
+        foreach (string folder in new[] { Path.GetDirectoryName(Path.GetFullPath(output))!, report ?? output + ".report", work ?? output + ".work" })
+        {
+            foreach (string stale in AtomicFile.RemoveStaleTemporaryFiles(folder))
+            {
+                context.Out.WriteLine($"removed {stale}, left by an interrupted run");
+            }
         }
 
         context.WithProgress(progress => CompressionPipeline.Run(new CompressionOptions

@@ -14,11 +14,18 @@ internal sealed class DownloadMnistCommand : DczCommand
         Add(_directory);
     }
 
+    public override bool Interruptible => true;
+
     public override int Run(ParseResult parse, CliContext context)
     {
         string directory = parse.GetRequiredValue(_directory);
+        foreach (string stale in AtomicFile.RemoveStaleTemporaryFiles(directory))
+        {
+            context.Out.WriteLine($"removed {stale}, left by an interrupted run");
+        }
+
         using var downloader = new MnistDownloader(log: context.Out);
-        IReadOnlyList<MnistDownloadOutcome> outcomes = downloader.DownloadAsync(directory).GetAwaiter().GetResult();
+        IReadOnlyList<MnistDownloadOutcome> outcomes = downloader.DownloadAsync(directory, cancellationToken: context.Cancellation).GetAwaiter().GetResult();
         context.Out.WriteLine($"{outcomes.Count} verified MNIST files in {Path.GetFullPath(directory)}");
         return Cli.Success;
     }

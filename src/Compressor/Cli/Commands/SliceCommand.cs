@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmbeddedNets.Compressor.Data;
+using EmbeddedNets.Data;
 
 namespace EmbeddedNets.Compressor.Commands;
 
@@ -32,7 +33,34 @@ internal sealed class SliceCommand : DczCommand
         string destination = parse.GetRequiredValue(_out);
         int trainCount = parse.GetValue(_train);
         int testCount = parse.GetValue(_test);
-        foreach (string path in MnistSlice.Write(source, destination, trainCount, testCount))
+        if (!Directory.Exists(source))
+        {
+            throw new UsageException($"--data folder '{source}' does not exist");
+        }
+
+        if (File.Exists(destination))
+        {
+            throw new UsageException($"--out '{destination}' is a file; give a folder");
+        }
+
+        MnistSet train = Mnist.LoadTrain(source);
+        MnistSet test = Mnist.LoadTest(source);
+        if (trainCount > train.Count)
+        {
+            throw new UsageException($"--train {trainCount} is more than the {train.Count} training images in '{source}'");
+        }
+
+        if (testCount > test.Count)
+        {
+            throw new UsageException($"--test {testCount} is more than the {test.Count} test images in '{source}'");
+        }
+
+        foreach (string stale in AtomicFile.RemoveStaleTemporaryFiles(destination))
+        {
+            context.Out.WriteLine($"removed {stale}, left by an interrupted run");
+        }
+
+        foreach (string path in MnistSlice.Write(destination, train.Take(trainCount), test.Take(testCount)))
         {
             context.Out.WriteLine(path);
         }
