@@ -258,6 +258,17 @@ public static class Cli
 
             return Failure;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug, not a user error: still one line, with the stack trace on request.
+            stderr.WriteLine($"dcz: internal error ({e.GetType().Name}): {OneLine(e)}{(verbose ? string.Empty : "; --verbose prints the stack trace")}");
+            if (verbose)
+            {
+                stderr.WriteLine(e.ToString());
+            }
+
+            return Failure;
+        }
         finally
         {
             arm(false);
