@@ -95,7 +95,8 @@ public sealed class EquivalenceTests
 
             byte[] pixels = Enumerable.Range(0, generated.InputLength).Select(_ => (byte)(rng.Next(3) == 0 ? rng.Next(256) : 0)).ToArray();
             var p = model.Info.Preprocessing;
-            float[] input = pixels.Select(b => ((b * p.Scale) - p.Mean) / p.Std).ToArray();
+            int perChannel = pixels.Length / p.Mean.Count; // one mean/std, or one per channel (the first dimension)
+            float[] input = pixels.Select((b, e) => ((b * p.Scale) - p.Mean[e / perChannel]) / p.Std[e / perChannel]).ToArray();
             generated.Preprocess(pixels, preprocessed);
             Assert.Equal(input, preprocessed);
             double[] fromPixels = ReferenceInference.Run(model, input);
