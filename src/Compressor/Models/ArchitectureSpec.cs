@@ -14,6 +14,8 @@ namespace EmbeddedNets.Compressor.Models;
 /// </summary>
 public sealed class ArchitectureSpec
 {
+    private const string ModelInputLabel = "the model input";
+
     /// <summary>Creates a spec and resolves it.</summary>
     /// <exception cref="ArchitectureException">A name, input reference, attribute or shape does not fit; the message names the node and the field.</exception>
     public ArchitectureSpec(string name, int[] inputShape, IReadOnlyList<ArchitectureNode> nodes, string[] classLabels, Preprocessing preprocessing)
@@ -100,7 +102,7 @@ public sealed class ArchitectureSpec
             if (error is not null)
             {
                 string from = string.Join(" and ", inputs.Select(k => ShapeRules.Describe(k < 0 ? InputShape : resolved[k].OutputShape) + " from " + (k < 0 ? ModelInputLabel : resolved[k].Label)));
-                throw new ArchitectureException($"{label} reading {from}: {error}", node.Name, null);
+                throw new ArchitectureException($"{label} reading {from}: {error}", NameOrNull(node), null);
             }
 
             resolved[i] = new ResolvedNode(i, node, inputs, shapes, builder.Layers[i].OutputShape.ToArray());
@@ -115,7 +117,7 @@ public sealed class ArchitectureSpec
         {
             if (readers[i].Count == 0)
             {
-                throw new ArchitectureException($"{resolved[i].Label}: its output is never read; only the last node's output may be left unread (it is the model's output)", Nodes[i].Name, "inputs");
+                throw new ArchitectureException($"{resolved[i].Label}: its output is never read; only the last node's output may be left unread (it is the model's output)", NameOrNull(Nodes[i]), "inputs");
             }
         }
 
@@ -132,8 +134,6 @@ public sealed class ArchitectureSpec
 
         return resolved;
     }
-
-    private const string ModelInputLabel = "the model input";
 
     private static void CheckName(ArchitectureNode node, int index, string label, Dictionary<string, int> byName)
     {
@@ -169,7 +169,7 @@ public sealed class ArchitectureSpec
         {
             if (node.InputCount != 1)
             {
-                throw new ArchitectureException(Invariant($"{label}: takes {node.InputCount} inputs, so 'inputs' must name them"), node.Name, "inputs");
+                throw new ArchitectureException(Invariant($"{label}: takes {node.InputCount} inputs, so 'inputs' must name them"), NameOrNull(node), "inputs");
             }
 
             return new[] { index - 1 };
@@ -177,7 +177,7 @@ public sealed class ArchitectureSpec
 
         if (node.Inputs.Count != node.InputCount)
         {
-            throw new ArchitectureException(Invariant($"{label}: takes {node.InputCount} input(s) but 'inputs' names {node.Inputs.Count}"), node.Name, "inputs");
+            throw new ArchitectureException(Invariant($"{label}: takes {node.InputCount} input(s) but 'inputs' names {node.Inputs.Count}"), NameOrNull(node), "inputs");
         }
 
         var inputs = new int[node.Inputs.Count];
@@ -194,11 +194,11 @@ public sealed class ArchitectureSpec
             }
             else if (source == node.Name)
             {
-                throw new ArchitectureException($"{label}: 'inputs' names the node itself; a node reads the model input ('{ArchitectureNode.ModelInput}') or earlier nodes", node.Name, "inputs");
+                throw new ArchitectureException($"{label}: 'inputs' names the node itself; a node reads the model input ('{ArchitectureNode.ModelInput}') or earlier nodes", NameOrNull(node), "inputs");
             }
             else
             {
-                throw new ArchitectureException($"{label}: 'inputs' names '{source}', which is not an earlier node; a node reads the model input ('{ArchitectureNode.ModelInput}') or nodes before it", node.Name, "inputs");
+                throw new ArchitectureException($"{label}: 'inputs' names '{source}', which is not an earlier node; a node reads the model input ('{ArchitectureNode.ModelInput}') or nodes before it", NameOrNull(node), "inputs");
             }
         }
 
@@ -245,6 +245,8 @@ public sealed class ArchitectureSpec
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static string? NameOrNull(ArchitectureNode node) => node.Name.Length == 0 ? null : node.Name;
 }
 
 /// <summary>A node with its inputs resolved to indexes and the shapes it receives and produces.</summary>

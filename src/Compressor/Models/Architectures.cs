@@ -48,23 +48,26 @@ public static class Architectures
 
     /// <summary>
     /// A small depthwise-separable CNN with batch norm and one residual block, the shape of
-    /// keyword-spotting and visual-wake-word models: conv 3×3 16 + BN + ReLU, max-pool 2, then a
-    /// residual block [depthwise 3×3 + BN + ReLU6 → pointwise 1×1 + BN] + Add → ReLU, a strided
-    /// depthwise 3×3 + BN + ReLU6 → pointwise 1×1 32 + BN + ReLU, global average pooling and a
-    /// dense 10. Every batch norm folds into the convolution before it.
+    /// keyword-spotting and visual-wake-word models: a strided 3×3 convolution (32 channels) + BN
+    /// + ReLU; a residual block [depthwise 3×3 + BN + ReLU6 → pointwise 1×1 + BN] + Add → ReLU;
+    /// average pooling 2×2; two depthwise-separable stages (depthwise 3×3 + BN + ReLU6 → pointwise
+    /// 1×1 64 + BN + ReLU, the second depthwise strided); global average pooling and a dense 10.
+    /// Every batch norm folds into the convolution before it.
     /// </summary>
     public static ArchitectureSpec DsCnn { get; } = new(
         "ds-cnn",
         new[] { 1, 28, 28 },
         new ArchitectureNode[]
         {
-            new Conv2dNode("conv1", 16, 3, padding: 1), new BatchNormNode("bn1"), new ReLUNode("relu1"),
-            new MaxPool2dNode("pool1", (2, 2), (2, 2)),
-            new Conv2dNode("dw1", 16, 3, padding: 1, groups: 16), new BatchNormNode("dw1_bn"), new ReLU6Node("dw1_relu"),
-            new Conv2dNode("pw1", 16, 1), new BatchNormNode("pw1_bn"),
-            new AddNode("res1", new[] { "pool1", "pw1_bn" }), new ReLUNode("res1_relu"),
-            new Conv2dNode("dw2", 16, 3, stride: 2, padding: 1, groups: 16), new BatchNormNode("dw2_bn"), new ReLU6Node("dw2_relu"),
-            new Conv2dNode("pw2", 32, 1), new BatchNormNode("pw2_bn"), new ReLUNode("pw2_relu"),
+            new Conv2dNode("conv1", 32, 3, stride: 2, padding: 1), new BatchNormNode("bn1"), new ReLUNode("relu1"),
+            new Conv2dNode("dw1", 32, 3, padding: 1, groups: 32), new BatchNormNode("dw1_bn"), new ReLU6Node("dw1_relu"),
+            new Conv2dNode("pw1", 32, 1), new BatchNormNode("pw1_bn"),
+            new AddNode("res1", new[] { "relu1", "pw1_bn" }), new ReLUNode("res1_relu"),
+            new AvgPool2dNode("pool1", (2, 2), (2, 2)),
+            new Conv2dNode("dw2", 32, 3, padding: 1, groups: 32), new BatchNormNode("dw2_bn"), new ReLU6Node("dw2_relu"),
+            new Conv2dNode("pw2", 64, 1), new BatchNormNode("pw2_bn"), new ReLUNode("pw2_relu"),
+            new Conv2dNode("dw3", 64, 3, stride: 2, padding: 1, groups: 64), new BatchNormNode("dw3_bn"), new ReLU6Node("dw3_relu"),
+            new Conv2dNode("pw3", 64, 1), new BatchNormNode("pw3_bn"), new ReLUNode("pw3_relu"),
             new GlobalAvgPoolNode("gap"), new FlattenNode("flatten"),
             new DenseNode("fc", 10),
         },

@@ -82,17 +82,20 @@ public static class DefaultConfigs
     private static CompressionConfig DsCnn() => new()
     {
         BatchSize = 64,
-        Baseline = new TrainingStageConfig { Epochs = 10, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4, MaxGradientNorm = 10, ShiftPixels = 2 },
+        Baseline = new TrainingStageConfig { Epochs = 6, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4, MaxGradientNorm = 10, ShiftPixels = 2 },
         Prune = new PruneConfig
         {
-            Iterations = 3,
+            Iterations = 2,
             Epochs = 2,
             LearningRate = 0.01,
             Momentum = 0.9,
             WeightDecay = 1e-4,
             MaxGradientNorm = 10,
             ShiftPixels = 2,
-            Quality = new(StringComparer.Ordinal) { ["conv1"] = 0.3, ["dw1"] = 0.3, ["pw1"] = 0.6, ["dw2"] = 0.3, ["pw2"] = 0.6, ["fc"] = 0.5 },
+            Quality = new(StringComparer.Ordinal)
+            {
+                ["conv1"] = 0.5, ["dw1"] = 0.5, ["pw1"] = 1.0, ["dw2"] = 0.5, ["pw2"] = 1.0, ["dw3"] = 0.7, ["pw3"] = 1.2, ["fc"] = 1.0,
+            },
         },
         Quantize = new QuantizeConfig
         {
@@ -101,7 +104,10 @@ public static class DefaultConfigs
             Momentum = 0.9,
             MaxGradientNorm = 10,
             ShiftPixels = 2,
-            Bits = new(StringComparer.Ordinal) { ["conv1"] = 6, ["dw1"] = 6, ["pw1"] = 6, ["dw2"] = 6, ["pw2"] = 6, ["fc"] = 6 },
+            Bits = new(StringComparer.Ordinal)
+            {
+                ["conv1"] = 5, ["dw1"] = 5, ["pw1"] = 5, ["dw2"] = 5, ["pw2"] = 5, ["dw3"] = 5, ["pw3"] = 5, ["fc"] = 5,
+            },
         },
     };
 
