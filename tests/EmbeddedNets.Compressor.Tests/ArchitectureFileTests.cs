@@ -40,6 +40,20 @@ public sealed class ArchitectureFileTests
     }
 
     [Fact]
+    public void DocsExample_IsTheBuiltInDsCnn()
+    {
+        string doc = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "architecture-files.md"));
+        int start = doc.LastIndexOf("```json\n", StringComparison.Ordinal) + "```json\n".Length;
+        string json = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+
+        ArchitectureSpec spec = ArchitectureFile.Parse(json, "docs/architecture-files.md");
+
+        Assert.Equal(ArchitectureFile.ToJson(Architectures.DsCnn), ArchitectureFile.ToJson(spec));
+        Assert.Equal(Architectures.DsCnn.Fingerprint, spec.Fingerprint);
+        Assert.Contains($"the `.dcz` holds {Architectures.DsCnn.Nodes.Count(n => n is not BatchNormNode)} layers", doc);
+    }
+
+    [Fact]
     public void ToJson_ThenParse_GivesTheSameArchitecture_ForEveryBuiltIn()
     {
         foreach (ArchitectureSpec spec in Architectures.All.Append(ArchitectureFile.Parse(Valid, "small.json")))
