@@ -136,16 +136,16 @@ public sealed class ResourceLimitTests
     [Fact]
     public void Read_EntryCountPastTheModelCap_IsRefusedBeforeAllocating()
     {
-        // 2^24 inputs × 5 outputs: 83,886,080 positions, so an entry count of 2^26 + 1 is within
+        // 2^24 inputs × 5 outputs: 83,886,080 positions, so an entry count of 2^24 + 1 is within
         // the tensor; the file is a hundred bytes, and nothing is allocated per entry.
         DczDocument doc = DczDocument.Parse(DczFile.Write(Model(new[] { 4 }, new DenseLayer("fc", 4, 1, AllPruned(4), s_oneZero))));
         SetAll(doc, -1, "input dimension 0", 1 << 24);
         SetAll(doc, 0, "inputs", 1 << 24);
         SetAll(doc, 0, "outputs", 5);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        SetAll(doc, 0, "entry count", (1 << 26) + 1);
+        SetAll(doc, 0, "entry count", (1 << 24) + 1);
 
-        AssertRefused(doc.Encode(), "layer 0 (fc, Dense): entry count 67108865 takes the model past the cap of 67108864 weight entries (kept weights plus fillers) in all layers (at byte 74)");
+        AssertRefused(doc.Encode(), "layer 0 (fc, Dense): entry count 16777217 takes the model past the cap of 16777216 weight entries (kept weights plus fillers) in all layers (at byte 74)");
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
     }
 
