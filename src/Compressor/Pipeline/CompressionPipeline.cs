@@ -227,7 +227,7 @@ public static class CompressionPipeline
     /// For every layer without a fixed gap width, encodes the model with each width 1–12 and keeps
     /// the one that makes the file smallest (ties go to the narrower width), layer by layer.
     /// </summary>
-    private static DczModel ChooseGapBits(DczExporter exporter, CompressionConfig config)
+    internal static DczModel ChooseGapBits(DczExporter exporter, CompressionConfig config)
     {
         var widths = exporter.WeightedNames.ToDictionary(
             name => name,
