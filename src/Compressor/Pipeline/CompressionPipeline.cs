@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -10,7 +11,6 @@ using EmbeddedNets.Compressor.Pruning;
 using EmbeddedNets.Compressor.Quantization;
 using EmbeddedNets.Compressor.Reporting;
 using EmbeddedNets.Compressor.Training;
-using EmbeddedNets.Data;
 using EmbeddedNets.Format;
 using EmbeddedNets.Inference;
 using TorchSharp;
@@ -26,8 +26,17 @@ public sealed class CompressionOptions
     /// <summary>The effective settings (defaults merged with any config file).</summary>
     public required CompressionConfig Config { get; init; }
 
-    /// <summary>Folder with the four MNIST IDX files.</summary>
-    public required string DataDirectory { get; init; }
+    /// <summary>
+    /// Folder with the four MNIST IDX files; read when <see cref="Data"/> is null. Either this or
+    /// <see cref="Data"/> must be given.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>
+    /// The training and test samples (from <see cref="DatasetLoader"/>: MNIST, CSV, NumPy or an
+    /// image folder). Null reads MNIST from <see cref="DataDirectory"/>.
+    /// </summary>
+    public Dataset? Data { get; init; }
 
     /// <summary>The .dcz file to write.</summary>
     public required string OutputPath { get; init; }
@@ -47,8 +56,8 @@ public sealed class CompressionOptions
     /// <summary>Continue from a matching checkpoint in the work folder (the default).</summary>
     public bool Resume { get; init; } = true;
 
-    /// <summary>Name recorded with the accuracy in the file.</summary>
-    public string TestSetName { get; init; } = "mnist-test";
+    /// <summary>Name recorded with the accuracy in the file; null takes <see cref="Dataset.TestName"/>.</summary>
+    public string? TestSetName { get; init; }
 
     /// <summary>The command line, for the report.</summary>
     public string? CommandLine { get; init; }
@@ -117,8 +126,8 @@ public static class CompressionPipeline
     }
 
     /// <summary>Runs the whole pipeline and writes the .dcz and its report.</summary>
-    /// <exception cref="FileNotFoundException">An MNIST file is missing.</exception>
-    /// <exception cref="InvalidDataException">An MNIST file is corrupt.</exception>
+    /// <exception cref="FileNotFoundException">A data file is missing.</exception>
+    /// <exception cref="InvalidDataException">A data file is corrupt, or the data does not fit the architecture.</exception>
     public static CompressionResult Run(CompressionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -129,20 +138,23 @@ public static class CompressionPipeline
         string work = Path.GetFullPath(options.WorkDirectory ?? output + ".work");
         string report = Path.GetFullPath(options.ReportDirectory ?? output + ".report");
 
-        MnistDataset data = Mnist.Load(options.DataDirectory);
-        int sampleLength = arch.InputShape.Aggregate(1, (a, b) => a * b);
-        if (data.Train.PixelsPerImage != sampleLength)
-        {
-            throw new InvalidDataException($"{options.DataDirectory}: images have {data.Train.PixelsPerImage} pixels but {arch.Name} takes {sampleLength} inputs");
-        }
-
+        Dataset data = options.Data
+            ?? (options.DataDirectory is string directory
+                ? DatasetLoader.LoadMnist(directory)
+                : throw new ArgumentException("CompressionOptions needs Data or DataDirectory", nameof(options)));
+        string testSetName = options.TestSetName ?? data.TestName;
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"dcz compress: {arch.Name}, {data.Train.Count} training / {data.Test.Count} test images, seed {options.Seed}, {options.Threads} thread(s)"));
+            $"dcz compress: {arch.Name}, {data.Train.Count} training / {data.Test.Count} test samples, seed {options.Seed}, {options.Threads} thread(s)"));
 
         torch.set_num_threads(options.Threads);
         torch.random.manual_seed(unchecked((long)options.Seed));
-        using var train = new TensorSet("training set", data.Train.Images, data.Train.Labels, data.Train.Count, data.Train.Rows, data.Train.Cols, arch);
-        using var test = new TensorSet("test set", data.Test.Images, data.Test.Labels, data.Test.Count, data.Test.Rows, data.Test.Cols, arch);
+        using var train = new TensorSet(data.Train, arch);
+        using var test = new TensorSet(data.Test, arch);
+        if (!train.CanShift && new TrainingStageConfig[] { config.Baseline, config.Prune, config.Quantize }.Any(stage => stage.Epochs > 0 && stage.ShiftPixels > 0))
+        {
+            throw new InvalidDataException($"{data.Train.Name}: the samples are feature vectors of shape {LabelledSet.Shape(data.Train.SampleShape)}, not images, so training cannot shift them; set shiftPixels to 0 in every stage of the config");
+        }
+
         using var network = new SpecNetwork(arch);
         var states = network.Weighted.Select(w => new LayerState(w)).ToList();
         try
@@ -160,8 +172,8 @@ public static class CompressionPipeline
             byte[] draftBytes = DczFile.Write(model);
             DczModel readBack = DczFile.Read(draftBytes);
             progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
-            int correct = CompactModel.Create(readBack).CountCorrect(data.Test.Images, data.Test.Labels, data.Test.Count);
-            var metrics = new RecordedMetrics(options.TestSetName, data.Test.Count, correct);
+            int correct = RuntimeAccuracy.CountCorrect(CompactModel.Create(readBack), data.Test);
+            var metrics = new RecordedMetrics(testSetName, data.Test.Count, correct);
             byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
             if (!DczFile.Write(DczExporter.WithMetrics(DczFile.Read(finalBytes), metrics)).AsSpan().SequenceEqual(finalBytes))
             {
@@ -231,14 +243,19 @@ public static class CompressionPipeline
         return model;
     }
 
-    private static string DataHash(MnistDataset data)
+    private static string DataHash(Dataset data)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (MnistSet set in new[] { data.Train, data.Test })
+        foreach (LabelledSet set in new[] { data.Train, data.Test })
         {
             sha.AppendData(BitConverter.GetBytes(set.Count));
-            sha.AppendData(set.Images);
-            sha.AppendData(set.Labels);
+            foreach (int d in set.SampleShape)
+            {
+                sha.AppendData(BitConverter.GetBytes(d));
+            }
+
+            sha.AppendData(MemoryMarshal.AsBytes(set.Values.AsSpan()));
+            sha.AppendData(MemoryMarshal.AsBytes(set.Labels.AsSpan()));
         }
 
         return Convert.ToHexStringLower(sha.GetHashAndReset());
