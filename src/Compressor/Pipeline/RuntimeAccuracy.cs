@@ -23,15 +23,17 @@ public static class RuntimeAccuracy
         }
 
         Preprocessing p = model.Model.Info.Preprocessing;
+        int channels = Math.Max(p.Mean.Count, p.Std.Count);
+        int plane = model.InputLength / channels;
         var input = new float[set.SampleLength];
         int correct = 0;
         for (int i = 0; i < set.Count; i++)
         {
+            // The Runtime's arithmetic (CompactModel.Preprocess): multiply, subtract, divide, per channel.
             ReadOnlySpan<float> raw = set.Sample(i);
             for (int j = 0; j < input.Length; j++)
             {
-                // The Runtime's arithmetic (SparseKernels.Preprocess): multiply, subtract, divide.
-                input[j] = ((raw[j] * p.Scale) - p.Mean) / p.Std;
+                input[j] = p.Apply(raw[j], j / plane);
             }
 
             if (model.Predict(input) == set.Labels[i])
