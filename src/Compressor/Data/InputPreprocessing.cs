@@ -4,10 +4,11 @@ namespace EmbeddedNets.Compressor.Data;
 
 /// <summary>
 /// How raw sample values become the network's input: <c>x = (raw × Scale − Mean[c]) / Std[c]</c>,
-/// with one mean and standard deviation for all values or one per input channel <c>c</c>
-/// (the first dimension of a <c>[channels, height, width]</c> input). The arithmetic is the
-/// Runtime's (multiply, subtract, divide in float32), so training sees exactly the values the
-/// shipped model computes from the same raw input.
+/// with one mean and standard deviation for all values or one per input channel <c>c</c>: the
+/// index along the input's first dimension (the channels of <c>[channels, height, width]</c>, the
+/// features of <c>[features]</c>), as the .dcz format records it. The arithmetic is the Runtime's
+/// (multiply, subtract, divide in float32), so training sees exactly the values the shipped model
+/// computes from the same raw input.
 /// </summary>
 public sealed class InputPreprocessing
 {
@@ -67,17 +68,21 @@ public sealed class InputPreprocessing
         new(scale is null ? 1f : ParseNumber(scale, "--scale"), ParseList(mean, "--mean", 0f), ParseList(std, "--std", 1f));
 
     /// <summary>Checks that the step fits a model input of <paramref name="inputShape"/>.</summary>
-    /// <exception cref="ArgumentException">Per-channel values given for an input that has another number of channels.</exception>
+    /// <exception cref="ArgumentException">Per-channel values given for an input with another number of channels.</exception>
     public void CheckFits(int[] inputShape)
     {
         ArgumentNullException.ThrowIfNull(inputShape);
-        int channels = inputShape.Length == 3 ? inputShape[0] : 1;
+        int channels = inputShape.Length > 0 ? inputShape[0] : 1;
         if (Channels != 1 && Channels != channels)
         {
-            string what = inputShape.Length == 3 ? $"{channels} channel(s)" : "flat features (one value applies to all)";
+            string what = inputShape.Length == 3 ? $"{channels} channel(s)" : $"{channels} feature(s)";
             throw new ArgumentException($"preprocessing has {Channels} per-channel values but the model input {LabelledSet.Shape(inputShape)} has {what}");
         }
     }
+
+    /// <summary>The step as the .dcz format records it.</summary>
+    public Format.Preprocessing ToFormat() =>
+        new(Scale, Mean.Length == Channels ? Mean : Enumerable.Repeat(Mean[0], Channels).ToArray(), Std.Length == Channels ? Std : Enumerable.Repeat(Std[0], Channels).ToArray());
 
     /// <summary>The preprocessed value of a raw value in channel <paramref name="channel"/>.</summary>
     public float Apply(float raw, int channel) =>

@@ -37,9 +37,10 @@ internal sealed class TensorSet : IDisposable
         Count = data.Count;
         Labels = data.Labels;
 
-        // Channels for preprocessing follow the model's input ([c, h, w]); images shift per plane
-        // of the data's own shape (an MLP's [784] input still holds one 28 × 28 image).
-        Channels = architecture.InputShape.Length == 3 ? architecture.InputShape[0] : 1;
+        // Channels for preprocessing follow the model's input (the first dimension, as the format
+        // records it); images shift per plane of the data's own shape (an MLP's [784] input still
+        // holds one 28 × 28 image).
+        Channels = preprocessing.Channels == 1 ? 1 : architecture.InputShape[0];
         (Planes, Height, Width) = data.IsImage ? (data.SampleShape[0], data.SampleShape[1], data.SampleShape[2]) : (1, 1, data.SampleLength);
 
         // The same float arithmetic as the Runtime's preprocessing, so the network is trained on
@@ -52,11 +53,12 @@ internal sealed class TensorSet : IDisposable
         }
 
         _values = values;
+        // Pixels shifted in are raw 0 of their plane's channel (per-channel values apply per plane
+        // only when planes and channels are the same thing).
         _background = new float[Planes];
-        int planeChannels = Planes == Channels ? 1 : 0;
         for (int p = 0; p < Planes; p++)
         {
-            _background[p] = preprocessing.Apply(0f, p * planeChannels);
+            _background[p] = preprocessing.Apply(0f, Planes == Channels ? p : 0);
         }
 
         var shape = new long[architecture.InputShape.Length + 1];

@@ -180,6 +180,15 @@ public sealed class DatasetLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Preprocessing_OneValue_IsRecordedForEveryChannel()
+    {
+        EmbeddedNets.Format.Preprocessing p = InputPreprocessing.Parse("1/255", "0.5", "0.25").ToFormat();
+
+        Assert.Equal([0.5f], p.Mean);
+        Assert.Equal([0.25f], p.Std);
+    }
+
+    [Fact]
     public void Preprocessing_PerChannelValuesForAnotherChannelCount_SayBoth()
     {
         InputPreprocessing p = InputPreprocessing.Parse(null, "0.485,0.456,0.406", "0.229,0.224,0.225");
