@@ -82,7 +82,7 @@ public static class DatasetLoader
             return DataKind.ImageFolder;
         }
 
-        throw new NotSupportedException($"{path}: the folder holds no MNIST IDX files, no x.npy and no class subfolders; dcz reads those, .csv and .npz files");
+        throw new NotSupportedException($"{path}: the folder holds no MNIST IDX files ({Mnist.TrainImagesFile}.gz, …), no x.npy and no class subfolders of images; dcz reads those, .csv and .npz files");
     }
 
     /// <summary>Reads the training and test data for a model taking <paramref name="inputShape"/>.</summary>
