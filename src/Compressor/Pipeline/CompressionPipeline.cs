@@ -191,7 +191,7 @@ public static class CompressionPipeline
             options.Cancellation.ThrowIfCancellationRequested();
             byte[] draftBytes = DczFile.Write(model);
             DczModel readBack = DczFile.Read(draftBytes);
-            progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
+            progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test samples...");
             int correct = RuntimeAccuracy.CountCorrect(CompactModel.Create(readBack), data.Test);
             var metrics = new RecordedMetrics(testSetName, data.Test.Count, correct);
             byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
