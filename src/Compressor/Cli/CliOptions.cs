@@ -180,6 +180,19 @@ internal static class CliOptions
         return default;
     }
 
+    /// <summary>A finite number ≥ 0, with a message that names the option.</summary>
+    public static double? ParseNonNegative(ArgumentResult result, string name)
+    {
+        string text = SingleToken(result);
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
+        {
+            return v;
+        }
+
+        result.AddError($"{name} must be a number ≥ 0 (got '{text}')");
+        return default;
+    }
+
     private static double ParseFraction(ArgumentResult result, string name)
     {
         string text = SingleToken(result);

@@ -66,8 +66,12 @@ public static class OnnxConversion
         AtomicFile.WriteAllBytes(request.OutputPath, bytes);
         DczInspection inspection = DczFile.Inspect(bytes);
         long weights = model.Layers.Sum(l => (long)(l.WeightTensor?.Count ?? 0));
+        long positions = model.Layers.Sum(l => (long)(l.WeightTensor?.Length ?? 0));
+        string stored = options.WeightBits is int bits
+            ? string.Create(CultureInfo.InvariantCulture, $"{weights:N0} of {positions:N0} weights kept ({weights * 100.0 / positions:F1} %), shared: at most {1 << bits} values per layer")
+            : string.Create(CultureInfo.InvariantCulture, $"{weights:N0} of {positions:N0} weights kept, stored as float32 (unshared)");
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {request.OutputPath}: {bytes.Length:N0} bytes ({inspection.DenseFloat32Bytes:N0} bytes of dense float32 weights and biases); {model.Layers.Count} layers: {Counts(model.Layers.Select(l => l.Kind.ToString()))}; {weights:N0} nonzero weights stored as float32 (unshared)"));
+            $"wrote {request.OutputPath}: {bytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes); {model.Layers.Count} layers: {Counts(model.Layers.Select(l => l.Kind.ToString()))}; {stored}"));
         if (metrics is not null)
         {
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,

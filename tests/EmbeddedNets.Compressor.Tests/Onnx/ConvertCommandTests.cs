@@ -33,7 +33,7 @@ public sealed class ConvertCommandTests : IDisposable
 
         Assert.True(code == 0, err);
         Assert.Contains("ai.onnx opset 13, from pytorch 1.13.0; input [784], output [10]; 4 nodes: Gemm ×2, BatchNormalization, Relu", stdout);
-        Assert.Contains("3 layers: Dense ×2, ReLU; 38,112 nonzero weights stored as float32 (unshared)", stdout);
+        Assert.Contains("3 layers: Dense ×2, ReLU; 38,112 of 38,112 weights kept, stored as float32 (unshared)", stdout);
         DczModel model = DczFile.Read(File.ReadAllBytes(output));
         Assert.Equal("mlp-bn", model.Info.Name);
         Assert.Null(model.Info.Metrics);
@@ -81,6 +81,15 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void Convert_PostTraining_SaysHowMuchIsKeptAndShared()
+    {
+        (int code, string stdout, string err) = Run("convert", Fixture("mlp-bn.onnx"), "--out", Out("small.dcz"), "--prune-quality", "0.5", "--bits", "5");
+
+        Assert.True(code == 0, err);
+        Assert.Matches(@"× smaller than dense float32 \(152,680 bytes\); 3 layers: Dense ×2, ReLU; [\d,]+ of 38,112 weights kept \(\d+\.\d %\), shared: at most 32 values per layer", stdout);
+    }
+
+    [Fact]
     public void Convert_UnsupportedOp_Exits1WithOneLineNamingTheNode()
     {
         (int code, string stdout, string err) = Run("convert", Fixture("unsupported-lstm.onnx"), "--out", Out("x.dcz"));
@@ -97,6 +106,8 @@ public sealed class ConvertCommandTests : IDisposable
     [InlineData(new[] { "--mean", "0.1,x" }, "--mean: 'x' is not a number")]
     [InlineData(new[] { "--test-fraction", "1.5" }, "--test-fraction must be a number between 0 and 1 (got '1.5')")]
     [InlineData(new[] { "--data", "/no/such/data" }, "--data '/no/such/data' does not exist (give a data folder or file)")]
+    [InlineData(new[] { "--bits", "9" }, "--bits must be an integer in 1–8 (got '9')")]
+    [InlineData(new[] { "--prune-quality", "-1" }, "--prune-quality must be a number ≥ 0 (got '-1')")]
     public void Convert_BadOption_Exits2NamingIt(string[] extra, string message)
     {
         (int code, _, string err) = Run(["convert", Fixture("mlp-bn.onnx"), "--out", Out("x.dcz"), .. extra]);

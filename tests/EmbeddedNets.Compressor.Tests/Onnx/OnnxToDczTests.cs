@@ -233,6 +233,54 @@ public sealed class OnnxToDczTests
     }
 
     [Fact]
+    public void Convert_PostTrainingPruneAndShare_KeepsTheLargeWeightsOnACodebook()
+    {
+        OnnxGraph graph = OnnxReader.Load(Fixture("mlp-bn.onnx"));
+        DczModel dense = OnnxToDcz.Convert(graph);
+
+        DczModel small = DczFile.Read(DczFile.Write(OnnxToDcz.Convert(graph, new OnnxConversionOptions { PruneQuality = 0.5, WeightBits = 5 })));
+
+        for (int i = 0; i < small.Layers.Count; i++)
+        {
+            if (small.Layers[i].WeightTensor is not SparseWeights w)
+            {
+                continue;
+            }
+
+            // Kept: exactly the weights of the dense (BN-folded) layer at least 0.5 σ in magnitude.
+            float[] folded = dense.Layers[i].WeightTensor!.ToDense();
+            double mean = folded.Average(v => (double)v);
+            double threshold = 0.5 * Math.Sqrt(folded.Average(v => (v - mean) * (v - mean)));
+            Assert.Equal(Enumerable.Range(0, folded.Length).Where(p => Math.Abs(folded[p]) >= threshold), w.Positions);
+            Assert.Equal(5, w.WeightBits);
+            Assert.InRange(w.Codebook.Length, 2, 32);
+
+            // Each kept weight moved to its nearest shared value only.
+            for (int k = 0; k < w.Count; k++)
+            {
+                float original = folded[w.Positions[k]];
+                Assert.Equal(w.Codebook.Min(c => Math.Abs(c - original)), Math.Abs(w.Values[k] - original), 6);
+            }
+        }
+
+        Assert.True(DczFile.Write(small).Length * 8 < DczFile.Write(dense).Length, "post-training compression should make the file over 8× smaller");
+        LabelledSet test = LabelledSet.FromMnist(EmbeddedNets.Data.Mnist.LoadTest(Path.Combine(AppContext.BaseDirectory, "mnist-slice")), "mnist");
+        var preprocessed = new LabelledSet("mnist", [784], test.Values.Select(v => ((v * (1f / 255f)) - 0.1307f) / 0.3081f).ToArray(), test.Labels);
+        int correct = Pipeline.RuntimeAccuracy.CountCorrect(CompactModel.Create(small), preprocessed);
+        Assert.True(correct >= 950, $"{correct}/1000 correct after post-training compression");
+    }
+
+    [Fact]
+    public void Convert_PruneQualityThatRemovesEverything_SaysToLowerIt()
+    {
+        OnnxGraph graph = OnnxReader.Load(Fixture("gemm-identity-dropout.onnx"));
+
+        var e = Assert.Throws<ArgumentException>(() => OnnxToDcz.Convert(graph, new OnnxConversionOptions { PruneQuality = 100 }));
+
+        Assert.Equal($"{graph.Source}: layer 'fc': prune quality 100 removes every weight; lower it", e.Message);
+    }
+
+    [Fact]
     public void Convert_WithPreprocessing_RecordsItPerChannel()
     {
         OnnxGraph graph = OnnxReader.Load(Fixture("cnn-residual.onnx"));

@@ -26,6 +26,14 @@ internal sealed class ConvertCommand : DczCommand
         HelpName = "A,B,…",
     };
 
+    private readonly Option<double?> _pruneQuality = new("--prune-quality")
+    {
+        Description = "post-training pruning without retraining: remove weights below Q standard deviations of their layer (e.g. 0.5)",
+        HelpName = "Q",
+        CustomParser = r => CliOptions.ParseNonNegative(r, "--prune-quality"),
+    };
+
+    private readonly Option<int?> _bits = CliOptions.OptionalInt32("--bits", "B", 1, 8, "post-training weight sharing without retraining: k-means each layer's kept weights into 2^B shared values");
     private readonly CliOptions.PreprocessingSelection _preprocessing = new();
     private readonly Option<string?> _data = new("--data")
     {
@@ -37,13 +45,15 @@ internal sealed class ConvertCommand : DczCommand
     private readonly Option<ulong> _seed = CliOptions.Seed();
 
     public ConvertCommand()
-        : base("convert", "Convert FILE.onnx to a dense FILE.dcz that predicts like it: every weight kept as float32, batch norms folded into the convolution or dense layer before them. With --data, the accuracy of the written file (Runtime inference) on the data's test set is recorded.")
+        : base("convert", "Convert FILE.onnx to FILE.dcz. Without --prune-quality and --bits, a dense model that predicts like it: every weight kept as float32, batch norms folded into the convolution or dense layer before them. With them, post-training compression without retraining. With --data, the accuracy of the written file (Runtime inference) on the data's test set is recorded.")
     {
         _seed.Description = "seed of the held-out test split (when --data has no test set)";
         Add(_file);
         Add(_out);
         Add(_name);
         Add(_labels);
+        Add(_pruneQuality);
+        Add(_bits);
         _preprocessing.AddTo(this);
         Add(_data);
         _selection.AddTo(this);
@@ -70,6 +80,8 @@ internal sealed class ConvertCommand : DczCommand
                 Name = parse.GetValue(_name),
                 ClassLabels = parse.GetValue(_labels)?.Split(',').Select(l => l.Trim()).ToArray(),
                 Preprocessing = _preprocessing.Read(parse),
+                PruneQuality = parse.GetValue(_pruneQuality),
+                WeightBits = parse.GetValue(_bits),
             },
             Data = data is null ? null : _selection.Read(parse, data, parse.GetValue(_seed)),
         };
