@@ -56,6 +56,12 @@ public sealed class CompressionOptions
     /// <summary>Continue from a matching checkpoint in the work folder (the default).</summary>
     public bool Resume { get; init; } = true;
 
+    /// <summary>
+    /// How raw samples become the network's input, used in training and recorded in the .dcz;
+    /// null takes the architecture's own.
+    /// </summary>
+    public InputPreprocessing? Preprocessing { get; init; }
+
     /// <summary>Name recorded with the accuracy in the file; null takes <see cref="Dataset.TestName"/>.</summary>
     public string? TestSetName { get; init; }
 
@@ -154,8 +160,9 @@ public static class CompressionPipeline
 
         torch.set_num_threads(options.Threads);
         torch.random.manual_seed(unchecked((long)options.Seed));
-        using var train = new TensorSet(data.Train, arch);
-        using var test = new TensorSet(data.Test, arch);
+        InputPreprocessing preprocessing = options.Preprocessing ?? new InputPreprocessing(arch.Scale, [arch.Mean], [arch.Std]);
+        using var train = new TensorSet(data.Train, arch, preprocessing);
+        using var test = new TensorSet(data.Test, arch, preprocessing);
         if (!train.CanShift && new TrainingStageConfig[] { config.Baseline, config.Prune, config.Quantize }.Any(stage => stage.Epochs > 0 && stage.ShiftPixels > 0))
         {
             throw new InvalidDataException($"{data.Train.Name}: the samples are feature vectors of shape {LabelledSet.Shape(data.Train.SampleShape)}, not images, so training cannot shift them; set shiftPixels to 0 in every stage of the config");
@@ -165,7 +172,7 @@ public static class CompressionPipeline
         var states = network.Weighted.Select(w => new LayerState(w)).ToList();
         try
         {
-            var run = new PipelineRun(options, config, network, states, train, test, progress, work, DataHash(data));
+            var run = new PipelineRun(options, config, network, states, train, test, progress, work, DataHash(data), preprocessing.ToString());
             bool finished;
             try
             {
@@ -187,7 +194,7 @@ public static class CompressionPipeline
 
             // Encode, measure on the written bytes, write the final file. An interrupt is honoured
             // up to the write of the .dcz; after it the run finishes its report.
-            DczModel model = ChooseGapBits(arch, states, config, options.Seed);
+            DczModel model = WithPreprocessing(ChooseGapBits(arch, states, config, options.Seed), preprocessing.ToFormat());
             options.Cancellation.ThrowIfCancellationRequested();
             byte[] draftBytes = DczFile.Write(model);
             DczModel readBack = DczFile.Read(draftBytes);
@@ -283,6 +290,12 @@ public static class CompressionPipeline
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
+    private static DczModel WithPreprocessing(DczModel model, Preprocessing preprocessing)
+    {
+        ModelInfo i = model.Info;
+        return new DczModel(new ModelInfo(i.Name, i.InputShape, preprocessing, i.ClassLabels, i.Metrics, i.Producer, i.Seed), model.Layers);
+    }
+
     private static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", parts))));
 
@@ -349,7 +362,7 @@ public static class CompressionPipeline
         private readonly string _pruneKey;
         private readonly string _fullKey;
 
-        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet test, ProgressReporter progress, string work, string dataHash)
+        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet test, ProgressReporter progress, string work, string dataHash, string preprocessing)
         {
             _options = options;
             _config = config;
@@ -386,7 +399,7 @@ public static class CompressionPipeline
             // exactly when it is the state this configuration would reach (e.g. a run with other
             // quantization settings starts from the same pruned network).
             string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
-            _baselineKey = Hash("dcz-v1", options.Architecture.Name, options.Seed.ToString(CultureInfo.InvariantCulture), dataHash, config.BatchSize.ToString(CultureInfo.InvariantCulture), Json(config.Baseline));
+            _baselineKey = Hash("dcz-v1", options.Architecture.Name, options.Seed.ToString(CultureInfo.InvariantCulture), dataHash, preprocessing, config.BatchSize.ToString(CultureInfo.InvariantCulture), Json(config.Baseline));
             _pruneKey = Hash(_baselineKey, Json(config.Prune));
             _fullKey = Hash(_pruneKey, Json(config.Quantize));
         }

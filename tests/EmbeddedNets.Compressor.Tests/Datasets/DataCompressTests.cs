@@ -31,7 +31,7 @@ public sealed class DataCompressTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private (CompressionResult Result, Dataset Data) Compress(DataOptions options, int shift)
+    private (CompressionResult Result, Dataset Data) Compress(DataOptions options, int shift, InputPreprocessing? preprocessing = null)
     {
         ArchitectureSpec arch = Architectures.LeNet300100;
         Dataset data = DatasetLoader.Load(options, arch.InputShape);
@@ -40,6 +40,7 @@ public sealed class DataCompressTests : IDisposable
             Architecture = arch,
             Config = ConfigLoader.Load(arch, Quick.Replace("SHIFT", shift.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)),
             Data = data,
+            Preprocessing = preprocessing,
             OutputPath = Path.Combine(_dir.FullPath, "out.dcz"),
             Seed = 5,
             Threads = 1,
@@ -104,6 +105,23 @@ public sealed class DataCompressTests : IDisposable
         RecordedMetrics metrics = CheckRecorded(result, data);
         Assert.Equal(300, metrics.Count);
         Assert.Equal("mnist.npz:x_test", metrics.TestSetName);
+    }
+
+    [Fact]
+    public void Compress_PreprocessingFromTheCommandLine_IsTrainedWithAndRecorded()
+    {
+        string path = Path.Combine(_dir.FullPath, "mnist.npz");
+        WriteNpz(path,
+            ("x", UInt8([1000, 1, 28, 28], s_train.Images[..(1000 * 784)])),
+            ("y", UInt8([1000], s_train.Labels[..1000])));
+
+        (CompressionResult result, Dataset data) = Compress(new DataOptions { Path = path }, shift: 2, InputPreprocessing.Parse("1/255", "0.1307", "0.3081"));
+
+        CheckRecorded(result, data);
+        Preprocessing recorded = DczFile.Read(File.ReadAllBytes(result.OutputPath!)).Info.Preprocessing;
+        Assert.Equal(1f / 255f, recorded.Scale);
+        Assert.Equal([0.1307f], recorded.Mean);
+        Assert.Equal([0.3081f], recorded.Std);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ internal sealed class CompressCommand : DczCommand
 
     private readonly Option<string> _data = CliOptions.AnyData("training data (MNIST: dcz download-mnist fetches it)");
     private readonly CliOptions.DataSelection _selection = new();
+    private readonly CliOptions.PreprocessingSelection _preprocessing = new();
     private readonly Option<string> _out = new("--out")
     {
         Description = "the .dcz file to write (its folder must exist)",
@@ -57,6 +58,7 @@ internal sealed class CompressCommand : DczCommand
         Add(_model);
         Add(_data);
         _selection.AddTo(this);
+        _preprocessing.AddTo(this);
         Add(_out);
         Add(_seed);
         Add(_config);
@@ -97,6 +99,18 @@ internal sealed class CompressCommand : DczCommand
 
         CompressionConfig config = ConfigLoader.Load(architecture, configJson, configPath ?? "config");
         DataOptions dataOptions = _selection.Read(parse, data, parse.GetValue(_seed));
+        InputPreprocessing? preprocessing = _preprocessing.Read(parse);
+        if (preprocessing is not null)
+        {
+            try
+            {
+                preprocessing.CheckFits(architecture.InputShape);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
 
         // Temporary files of an earlier run that was killed mid-write (atomic writes leave nothing
         // behind otherwise).
@@ -114,6 +128,7 @@ internal sealed class CompressCommand : DczCommand
             Architecture = architecture,
             Config = config,
             Data = dataset,
+            Preprocessing = preprocessing,
             OutputPath = output,
             ReportDirectory = report,
             WorkDirectory = work,
