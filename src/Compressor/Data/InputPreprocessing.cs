@@ -80,6 +80,13 @@ public sealed class InputPreprocessing
         }
     }
 
+    /// <summary>The step the .dcz format records, for training.</summary>
+    public static InputPreprocessing From(Format.Preprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        return new(preprocessing.Scale, preprocessing.Mean, preprocessing.Std);
+    }
+
     /// <summary>The step as the .dcz format records it.</summary>
     public Format.Preprocessing ToFormat() =>
         new(Scale, Mean.Length == Channels ? Mean : Enumerable.Repeat(Mean[0], Channels).ToArray(), Std.Length == Channels ? Std : Enumerable.Repeat(Std[0], Channels).ToArray());

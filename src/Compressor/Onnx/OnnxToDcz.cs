@@ -80,36 +80,26 @@ public static class OnnxToDcz
         string name = options.Name ?? Path.GetFileNameWithoutExtension(graph.Source);
         string producer = graph.Producer.Length > 0 ? $"{DczExporter.Producer} (ONNX from {graph.Producer})" : $"{DczExporter.Producer} (ONNX)";
         var info = new ModelInfo(name, (int[])graph.InputShape.Clone(), preprocessing.ToFormat(), labels, null, producer, 0);
-        DczModel draft = new(info, builder.Build(gapBits: 4));
-        return SmallestGaps(draft);
-    }
-
-    /// <summary>For each weighted layer, the relative-index width 1–12 that makes the file smallest (ties: the narrower).</summary>
-    private static DczModel SmallestGaps(DczModel model)
-    {
-        for (int i = 0; i < model.Layers.Count; i++)
+        // Each weighted layer gets the relative-index width 1–12 that makes the file smallest
+        // (ties: the narrower), one layer at a time.
+        var gaps = new Dictionary<int, int>();
+        foreach (int layer in builder.WeightedLayers)
         {
-            if (model.Layers[i].WeightTensor is null)
-            {
-                continue;
-            }
-
-            DczModel best = model;
-            int bestLength = int.MaxValue;
+            int bestBits = 0, bestLength = int.MaxValue;
             for (int bits = 1; bits <= 12; bits++)
             {
-                DczModel candidate = DczExporter.WithGapBits(model, i, bits);
-                int length = DczFile.Write(candidate).Length;
+                gaps[layer] = bits;
+                int length = DczFile.Write(new DczModel(info, builder.Build(gaps))).Length;
                 if (length < bestLength)
                 {
-                    (best, bestLength) = (candidate, length);
+                    (bestBits, bestLength) = (bits, length);
                 }
             }
 
-            model = best;
+            gaps[layer] = bestBits;
         }
 
-        return model;
+        return new DczModel(info, builder.Build(gaps));
     }
 
     /// <summary>A layer before it is built: weighted layers keep dense weights that later nodes may fold into.</summary>
@@ -123,6 +113,9 @@ public static class OnnxToDcz
         public float[]? Weights { get; init; }
 
         public float[]? Bias { get; init; }
+
+        /// <summary>The final weights once built (after every fold).</summary>
+        public SparseWeights? Compressed { get; set; }
 
         /// <summary>Builds the layer from its (possibly folded) weights as unshared sparse weights, its bias and its input references.</summary>
         public required Func<SparseWeights?, float[]?, IReadOnlyList<int>?, DczLayer> Create { get; init; }
@@ -200,7 +193,11 @@ public static class OnnxToDcz
             }
         }
 
-        public List<DczLayer> Build(int gapBits)
+        /// <summary>Indexes of the layers that carry weights.</summary>
+        public IEnumerable<int> WeightedLayers => Enumerable.Range(0, _layers.Count).Where(i => _layers[i].Weights is not null);
+
+        /// <summary>The layers, each weighted one with its relative-index width from <paramref name="gapBits"/> (by layer index; 4 when missing).</summary>
+        public List<DczLayer> Build(IReadOnlyDictionary<int, int> gapBits)
         {
             var layers = new List<DczLayer>(_layers.Count);
             for (int index = 0; index < _layers.Count; index++)
@@ -211,12 +208,23 @@ public static class OnnxToDcz
                 // format's default and needs no references.
                 bool chained = p.Inputs.Length == 1 && p.Inputs[0] == index - 1;
                 IReadOnlyList<int>? inputs = chained ? null : p.Inputs;
-                SparseWeights? weights = p.Weights is null ? null : Compress(p, gapBits);
+                SparseWeights? weights = null;
+                if (p.Weights is not null)
+                {
+                    // Pruned and clustered once; only the gap width varies between builds.
+                    p.Compressed ??= Compress(p, 4);
+                    weights = WithGapBits(p.Compressed, gapBits.TryGetValue(index, out int bits) ? bits : 4);
+                }
+
                 layers.Add(p.Create(weights, p.Bias, inputs));
             }
 
             return layers;
         }
+
+        private static SparseWeights WithGapBits(SparseWeights w, int gapBits) => w.IsShared
+            ? new SparseWeights(w.Length, w.Codebook, w.WeightBits, gapBits, w.Positions, w.Codes)
+            : SparseWeights.Unshared(w.Length, gapBits, w.Positions, w.Values);
 
         /// <summary>
         /// A layer's final weights: the nonzero ones, or those at least quality × std in magnitude

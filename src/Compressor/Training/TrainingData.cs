@@ -19,7 +19,7 @@ internal sealed class TensorSet : IDisposable
 
     /// <summary>Preprocesses <paramref name="data"/> with the architecture's own preprocessing.</summary>
     public TensorSet(LabelledSet data, ArchitectureSpec architecture)
-        : this(data, architecture, new InputPreprocessing(architecture.Scale, [architecture.Mean], [architecture.Std]))
+        : this(data, architecture, InputPreprocessing.From(architecture.Preprocessing))
     {
     }
 
@@ -53,13 +53,11 @@ internal sealed class TensorSet : IDisposable
         }
 
         _values = values;
-        // Pixels shifted in are raw 0 of their plane's channel (per-channel values apply per plane
-        // only when planes and channels are the same thing).
-        _background = new float[Planes];
-        for (int p = 0; p < Planes; p++)
-        {
-            _background[p] = preprocessing.Apply(0f, Planes == Channels ? p : 0);
-        }
+
+        // Pixels shifted in are raw 0 after preprocessing at their own position (whose channel is
+        // its index along the model input's first dimension).
+        _background = new float[length];
+        preprocessing.Apply(new float[length], Channels, _background);
 
         var shape = new long[architecture.InputShape.Length + 1];
         shape[0] = data.Count;
@@ -122,7 +120,7 @@ internal sealed class TensorSet : IDisposable
             int from = checked((int)samples[s] * length);
             for (int p = 0; p < Planes; p++)
             {
-                Translate(_values.AsSpan(from + (p * plane), plane), batch.AsSpan((s * length) + (p * plane), plane), Height, Width, dy, dx, _background[p]);
+                Translate(_values.AsSpan(from + (p * plane), plane), batch.AsSpan((s * length) + (p * plane), plane), Height, Width, dy, dx, _background.AsSpan(p * plane, plane));
             }
         }
 
@@ -140,6 +138,18 @@ internal sealed class TensorSet : IDisposable
     public static void Translate(ReadOnlySpan<float> source, Span<float> destination, int height, int width, int dy, int dx, float fill)
     {
         destination.Fill(fill);
+        CopyShifted(source, destination, height, width, dy, dx);
+    }
+
+    /// <summary>As the other overload; uncovered pixels get their value in <paramref name="fill"/> (an image of the same size).</summary>
+    public static void Translate(ReadOnlySpan<float> source, Span<float> destination, int height, int width, int dy, int dx, ReadOnlySpan<float> fill)
+    {
+        fill.CopyTo(destination);
+        CopyShifted(source, destination, height, width, dy, dx);
+    }
+
+    private static void CopyShifted(ReadOnlySpan<float> source, Span<float> destination, int height, int width, int dy, int dx)
+    {
         int columns = width - Math.Abs(dx);
         if (columns <= 0 || Math.Abs(dy) >= height)
         {

@@ -17,8 +17,8 @@ internal sealed class CompressCommand : DczCommand
 
     private readonly Option<string> _model = new("--model")
     {
-        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)),
-        HelpName = "NAME",
+        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", or an architecture file FILE.json (docs/architecture-files.md)",
+        HelpName = "NAME|FILE.json",
         Required = true,
     };
 
@@ -71,6 +71,20 @@ internal sealed class CompressCommand : DczCommand
 
     public override bool Interruptible => true;
 
+    /// <summary>A built-in model by name, or an architecture file (a path ending in .json).</summary>
+    private static ArchitectureSpec LoadArchitecture(string model)
+    {
+        if (model.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return File.Exists(model)
+                ? ArchitectureFile.Load(model)
+                : throw new UsageException($"architecture file '{model}' does not exist");
+        }
+
+        return Architectures.Find(model)
+            ?? throw new UsageException($"unknown model '{model}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))}, or an architecture file ending in .json)");
+    }
+
     public override int Run(ParseResult parse, CliContext context)
     {
         string modelName = parse.GetRequiredValue(_model);
@@ -80,8 +94,7 @@ internal sealed class CompressCommand : DczCommand
         string? report = parse.GetValue(_report);
         string? work = parse.GetValue(_work);
 
-        ArchitectureSpec architecture = Architectures.Find(modelName)
-            ?? throw new UsageException($"unknown model '{modelName}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))})");
+        ArchitectureSpec architecture = LoadArchitecture(modelName);
         OutputChecks.File(output, "--out", ".dcz");
         OutputChecks.Folder(report, "--report");
         OutputChecks.Folder(work, "--work");
