@@ -10,6 +10,7 @@ public sealed class DczInspection
     internal DczInspection(
         DczModel model,
         ModelShapes shapes,
+        int version,
         int fileBytes,
         int metadataBytes,
         int layerCountBytes,
@@ -17,6 +18,7 @@ public sealed class DczInspection
     {
         Model = model;
         Shapes = shapes;
+        Version = version;
         FileBytes = fileBytes;
         MetadataBytes = metadataBytes;
         LayerCountBytes = layerCountBytes;
@@ -34,6 +36,9 @@ public sealed class DczInspection
 
     /// <summary>Input and output shape of every layer.</summary>
     public ModelShapes Shapes { get; }
+
+    /// <summary>The file's format version (1 or 2).</summary>
+    public int Version { get; }
 
     /// <summary>Length of the whole file.</summary>
     public int FileBytes { get; }
@@ -147,11 +152,20 @@ public sealed class DczLayerInspection
     /// <summary>Shared weights in the codebook.</summary>
     public int CodebookSize { get; internal set; }
 
-    /// <summary>Bits per codebook index before Huffman coding.</summary>
+    /// <summary>Bits per codebook index before Huffman coding; 0 for unshared float32 values (format version 2).</summary>
     public int WeightBits { get; internal set; }
+
+    /// <summary>Bits each stored weight takes before Huffman coding: <see cref="WeightBits"/>, or 32 for unshared float32 values.</summary>
+    public int StoredWeightBits => WeightBits == SparseWeights.UnsharedWeightBits ? 32 : WeightBits;
 
     /// <summary>Bits per relative index before Huffman coding.</summary>
     public int GapBits { get; internal set; }
+
+    /// <summary>Huffman code length of each weight-stream symbol (codebook indices, then the filler); empty for unshared weights and layers without weights.</summary>
+    public IReadOnlyList<byte> WeightCodeLengths { get; internal set; } = Array.Empty<byte>();
+
+    /// <summary>Huffman code length of each gap symbol (0 … 2^GapBits − 1); empty for layers without weights.</summary>
+    public IReadOnlyList<byte> GapCodeLengths { get; internal set; } = Array.Empty<byte>();
 
     /// <summary>Fraction of positions kept: <see cref="KeptCount"/> / <see cref="DenseWeightCount"/>.</summary>
     public double KeptFraction => DenseWeightCount == 0 ? 0 : KeptCount / (double)DenseWeightCount;
@@ -168,8 +182,8 @@ public sealed class DczLayerInspection
     /// </summary>
     public double IndexBitsPerKeptWeight => KeptCount == 0 ? 0 : GapStreamBits / (double)KeptCount;
 
-    /// <summary>Bits per kept weight before Huffman coding: <see cref="EntryCount"/> × <see cref="WeightBits"/> / <see cref="KeptCount"/>.</summary>
-    public double FixedWeightBitsPerKeptWeight => KeptCount == 0 ? 0 : (double)EntryCount * WeightBits / KeptCount;
+    /// <summary>Bits per kept weight before Huffman coding: <see cref="EntryCount"/> × <see cref="StoredWeightBits"/> / <see cref="KeptCount"/>.</summary>
+    public double FixedWeightBitsPerKeptWeight => KeptCount == 0 ? 0 : (double)EntryCount * StoredWeightBits / KeptCount;
 
     /// <summary>Bits of relative index per kept weight before Huffman coding: <see cref="EntryCount"/> × <see cref="GapBits"/> / <see cref="KeptCount"/>.</summary>
     public double FixedIndexBitsPerKeptWeight => KeptCount == 0 ? 0 : (double)EntryCount * GapBits / KeptCount;
@@ -179,11 +193,11 @@ public sealed class DczLayerInspection
 
     /// <summary>
     /// What the weights would take with fixed-width codes instead of Huffman (the paper's "P+Q"):
-    /// codebook + ⌈EntryCount × WeightBits / 8⌉ + ⌈EntryCount × GapBits / 8⌉ + bias.
+    /// codebook + ⌈EntryCount × StoredWeightBits / 8⌉ + ⌈EntryCount × GapBits / 8⌉ + bias.
     /// </summary>
     public long FixedWidthBytes => DenseWeightCount == 0
         ? 0
-        : CodebookBytes + ((((long)EntryCount * WeightBits) + 7) / 8) + ((((long)EntryCount * GapBits) + 7) / 8) + BiasBytes;
+        : CodebookBytes + ((((long)EntryCount * StoredWeightBits) + 7) / 8) + ((((long)EntryCount * GapBits) + 7) / 8) + BiasBytes;
 
     /// <summary><see cref="DenseFloat32Bytes"/> / <see cref="TotalBytes"/> (0 for layers without weights).</summary>
     public double CompressionRatio => DenseWeightCount == 0 || TotalBytes == 0 ? 0 : (double)DenseFloat32Bytes / TotalBytes;

@@ -132,26 +132,24 @@ public sealed partial class CompactModel
     {
         BatchPlan plan = _batchPlan ??= BatchPlan.Create(this);
         bool fromRaw = inputs.IsEmpty && !raw.IsEmpty;
-        if (plan.TileSteps == 0)
+        if (plan.DenseLayers == 0)
         {
             // Nothing to share across samples: one sample at a time.
             for (int n = 0; n < predictions.Length; n++)
             {
-                predictions[n] = fromRaw
-                    ? Predict(raw.Slice(n * InputLength, InputLength))
-                    : SparseKernels.ArgMax(Execute(inputs.Slice(n * InputLength, InputLength)));
+                predictions[n] = fromRaw ? Predict(raw.Slice(n * InputLength, InputLength)) : Predict(inputs.Slice(n * InputLength, InputLength));
             }
 
             return;
         }
 
+        float[] workspace = Workspace();
         float[] tiles = TileWorkspace(plan);
         Span<float> current = tiles.AsSpan(0, plan.TileLength);
         Span<float> other = tiles.AsSpan(plan.TileLength, plan.TileLength);
-        Span<float> preprocessed = tiles.AsSpan(2 * plan.TileLength, InputLength);
-        Span<int> nonzero = MemoryMarshal.Cast<float, int>(tiles.AsSpan((2 * plan.TileLength) + InputLength, plan.SplitLength + SparseKernels.NonzeroSlack));
+        Span<int> nonzero = MemoryMarshal.Cast<float, int>(tiles.AsSpan(2 * plan.TileLength, plan.SplitLength + SparseKernels.NonzeroSlack));
+        Span<float> preprocessed = workspace.AsSpan(_inputOffset, InputLength);
         Span<float> scores = stackalloc float[OutputLength];
-        Preprocessing p = Model.Info.Preprocessing;
         for (int first = 0; first < predictions.Length; first += Tile)
         {
             int samples = Math.Min(Tile, predictions.Length - first);
@@ -165,7 +163,7 @@ public sealed partial class CompactModel
                 ReadOnlySpan<float> input;
                 if (fromRaw)
                 {
-                    SparseKernels.Preprocess(raw.Slice(n * InputLength, InputLength), p.Scale, p.Mean, p.Std, preprocessed);
+                    Preprocess(raw.Slice(n * InputLength, InputLength), preprocessed);
                     input = preprocessed;
                 }
                 else
@@ -173,7 +171,13 @@ public sealed partial class CompactModel
                     input = inputs.Slice(n * InputLength, InputLength);
                 }
 
-                ReadOnlySpan<float> features = plan.Split == 0 ? input : Execute(input, plan.Split);
+                ReadOnlySpan<float> features = input;
+                if (plan.Split > 0)
+                {
+                    Execute(input, workspace, plan.Split);
+                    features = workspace.AsSpan(_plan.BufferOffsets[_plan.Steps[plan.Split - 1].OutputBuffer], plan.SplitLength);
+                }
+
                 int count = SparseKernels.ListNonzero(features, nonzero);
                 for (int k = 0; k < count; k++)
                 {
@@ -182,24 +186,25 @@ public sealed partial class CompactModel
                 }
             }
 
-            // The tiled layers.
+            // The tiled layers: dense ones through their runners, elementwise ones in place.
             int length = plan.SplitLength;
-            for (int s = plan.Split; s < _steps.Length; s++)
+            for (int s = plan.Split; s < _layers.Length; s++)
             {
-                int outLength = Shapes.Layers[s].OutputLength;
-                switch (_steps[s])
+                int outLength = _outputLengths[s];
+                switch (Model.Layers[s].Kind)
                 {
-                    case DenseStep dense:
-                        dense.Runner.RunTile(current.Slice(0, length * Tile), other.Slice(0, (outLength + 1) * Tile));
+                    case LayerKind.Dense:
+                        ((DenseOp.Step)_layers[s]).Runner.RunTile(current.Slice(0, length * Tile), other.Slice(0, outLength * Tile));
                         Span<float> swap = current;
                         current = other;
                         other = swap;
                         break;
-                    case ReluStep:
-                        SparseKernels.Relu(current.Slice(0, outLength * Tile));
+                    case LayerKind.ReLU or LayerKind.Clip or LayerKind.Sigmoid or LayerKind.Tanh:
+                        Span<float> values = current.Slice(0, outLength * Tile);
+                        _layers[s].Run(values, default, values);
                         break;
                     default:
-                        break; // flatten: nothing; softmax (last): per sample below
+                        break; // flatten, reshape: nothing; softmax (last): per sample below
                 }
 
                 length = outLength;
@@ -222,10 +227,10 @@ public sealed partial class CompactModel
         }
     }
 
-    private float[] TileWorkspace(BatchPlan plan)
+    private static float[] TileWorkspace(BatchPlan plan)
     {
-        // Two ping-pong tiles, a preprocessed sample, and the nonzero list of a tile's inputs.
-        int needed = (2 * plan.TileLength) + InputLength + plan.SplitLength + SparseKernels.NonzeroSlack;
+        // Two ping-pong tiles and the nonzero list of a sample's features.
+        int needed = (2 * plan.TileLength) + plan.SplitLength + SparseKernels.NonzeroSlack;
         float[]? tiles = t_tiles;
         if (tiles is null || tiles.Length < needed)
         {
@@ -236,58 +241,76 @@ public sealed partial class CompactModel
         return tiles;
     }
 
-    /// <summary>Where the model's steps divide into per-sample ones and tiled ones.</summary>
+    /// <summary>Where the model's layers divide into per-sample ones and tiled ones.</summary>
     private sealed class BatchPlan
     {
-        private BatchPlan(int split, int splitLength, int tileLength, int tileSteps, bool endsInSoftmax)
+        private BatchPlan(int split, int splitLength, int tileLength, int denseLayers, bool endsInSoftmax)
         {
             Split = split;
             SplitLength = splitLength;
             TileLength = tileLength;
-            TileSteps = tileSteps;
+            DenseLayers = denseLayers;
             EndsInSoftmax = endsInSoftmax;
         }
 
-        /// <summary>Steps <c>0 .. Split − 1</c> run per sample; the rest on tiles.</summary>
+        /// <summary>Layers <c>0 .. Split − 1</c> run per sample; the rest on tiles.</summary>
         public int Split { get; }
 
-        /// <summary>Values per sample entering the tiled steps.</summary>
+        /// <summary>Values per sample entering the tiled layers.</summary>
         public int SplitLength { get; }
 
-        /// <summary>Floats of one tile buffer: the widest tiled activation plus the dense kernels' scratch row, × 16.</summary>
+        /// <summary>Floats of one tile buffer: the widest tiled activation × 16.</summary>
         public int TileLength { get; }
 
-        /// <summary>Dense steps among the tiled ones (0: the batch runs sample by sample).</summary>
-        public int TileSteps { get; }
+        /// <summary>Dense layers among the tiled ones (0: the batch runs sample by sample).</summary>
+        public int DenseLayers { get; }
 
-        /// <summary>Whether the last step is softmax (applied per sample when the tile is read out).</summary>
+        /// <summary>Whether the last layer is softmax (applied per sample when the tile is read out).</summary>
         public bool EndsInSoftmax { get; }
 
         /// <summary>
-        /// The tiled steps are the longest run at the end of the model made of dense, ReLU and
-        /// flatten steps, optionally closed by one softmax.
+        /// The tiled layers are the longest chain at the end of the model (each reading only the
+        /// layer before it) made of dense, elementwise (ReLU, clip, sigmoid, tanh), flatten and
+        /// reshape layers, optionally closed by one softmax.
         /// </summary>
         public static BatchPlan Create(CompactModel model)
         {
-            Step[] steps = model._steps;
-            int end = steps.Length;
-            bool softmax = end > 0 && steps[end - 1] is SoftmaxStep;
+            IReadOnlyList<DczLayer> layers = model.Model.Layers;
+            IReadOnlyList<LayerShape> shapes = model.Shapes.Layers;
+            int end = layers.Count;
+            bool softmax = end > 0 && layers[end - 1].Kind == LayerKind.Softmax && ReadsOnlyPrevious(shapes, end - 1);
             int split = softmax ? end - 1 : end;
-            while (split > 0 && steps[split - 1] is DenseStep or ReluStep or FlattenStep)
+            while (split > 0 && ReadsOnlyPrevious(shapes, split - 1) && layers[split - 1].Kind is LayerKind.Dense or LayerKind.ReLU or LayerKind.Clip
+                       or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Flatten or LayerKind.Reshape)
             {
                 split--;
             }
 
+            // Layers before the split must not be read after it, except the one right before.
+            for (int s = split; s < end; s++)
+            {
+                foreach (int source in shapes[s].InputLayers)
+                {
+                    if (source < split - 1)
+                    {
+                        return new BatchPlan(end, 0, 0, 0, false);
+                    }
+                }
+            }
+
             int dense = 0;
-            int splitLength = split == 0 ? model.InputLength : model.Shapes.Layers[split - 1].OutputLength;
+            int splitLength = split == 0 ? model.InputLength : model._outputLengths[split - 1];
             int widest = splitLength;
             for (int s = split; s < end; s++)
             {
-                dense += steps[s] is DenseStep ? 1 : 0;
-                widest = Math.Max(widest, model.Shapes.Layers[s].OutputLength + 1);
+                dense += layers[s].Kind == LayerKind.Dense ? 1 : 0;
+                widest = Math.Max(widest, model._outputLengths[s]);
             }
 
             return new BatchPlan(split, splitLength, checked(widest * Tile), dense, softmax);
         }
+
+        private static bool ReadsOnlyPrevious(IReadOnlyList<LayerShape> shapes, int layer) =>
+            shapes[layer].InputLayers.Count == 1 && shapes[layer].InputLayers[0] == layer - 1;
     }
 }

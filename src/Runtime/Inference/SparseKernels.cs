@@ -142,12 +142,12 @@ public static partial class SparseKernels
     /// </summary>
     /// <exception cref="ArgumentException">A length does not match the shapes.</exception>
     public static void MaxPool2d(ReadOnlySpan<float> input, int channels, int inH, int inW, int kh, int kw, int sh, int sw, Span<float> output) =>
-        MaxPool2d(input, channels, inH, inW, kh, kw, sh, sw, output, KernelPaths.Active);
+        MaxPool2dOnPath(input, channels, inH, inW, kh, kw, sh, sw, output, KernelPaths.Active);
 
-    /// <summary><see cref="MaxPool2d(ReadOnlySpan{float}, int, int, int, int, int, int, int, Span{float})"/> on a chosen path (the 2×2, stride 2 case has a 128-bit vector loop).</summary>
+    /// <summary><see cref="MaxPool2d"/> on a chosen path (the 2×2, stride 2 case has a 128-bit vector loop).</summary>
     /// <exception cref="ArgumentException">A length does not match the shapes.</exception>
     /// <exception cref="PlatformNotSupportedException">This process cannot run <paramref name="path"/>.</exception>
-    internal static void MaxPool2d(ReadOnlySpan<float> input, int channels, int inH, int inW, int kh, int kw, int sh, int sw, Span<float> output, KernelPath path)
+    internal static void MaxPool2dOnPath(ReadOnlySpan<float> input, int channels, int inH, int inW, int kh, int kw, int sh, int sw, Span<float> output, KernelPath path)
     {
         KernelPaths.ThrowIfUnsupported(path);
         if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || inH < kh || inW < kw)
@@ -177,7 +177,7 @@ public static partial class SparseKernels
         }
     }
 
-    /// <summary>The reference path of <see cref="MaxPool2d(ReadOnlySpan{float}, int, int, int, int, int, int, int, Span{float})"/> for any window (lengths already validated).</summary>
+    /// <summary>The reference path of <see cref="MaxPool2d"/> for any window (lengths already validated).</summary>
     internal static void MaxPool2dGeneral(ReadOnlySpan<float> input, int channels, int inH, int inW, int kh, int kw, int sh, int sw, int outH, int outW, Span<float> output)
     {
         int o = 0;

@@ -198,7 +198,7 @@ internal static class KernelAgreement
             float[] vector = (float[])start.Clone(), scalar = (float[])start.Clone();
             int ky = rng.Next(k), kx = rng.Next(k);
             float w = (float)rng.NextDouble() - 0.5f;
-            SparseKernels.ConvAccumulate(input, inH, inW, vector, outH, outW, ky, kx, strideH, strideW, pad, pad, w, path);
+            SparseKernels.ConvAccumulateOnPath(input, inH, inW, vector, outH, outW, ky, kx, strideH, strideW, pad, pad, w, path);
             SparseKernels.ConvAccumulateScalar(input, inH, inW, scalar, outH, outW, ky, kx, strideH, strideW, pad, pad, w);
             Assert.True(vector.AsSpan().SequenceEqual(scalar), $"{path}: ConvAccumulate trial {trial}: {inH}×{inW}, k {k}, pad {pad}, stride {strideH}×{strideW}");
         }
@@ -270,7 +270,7 @@ internal static class KernelAgreement
         int outH = inH / 2, outW = inW / 2;
         var fast = new float[channels * outH * outW];
         var general = new float[fast.Length];
-        SparseKernels.MaxPool2d(input, channels, inH, inW, 2, 2, 2, 2, fast, path);
+        SparseKernels.MaxPool2dOnPath(input, channels, inH, inW, 2, 2, 2, 2, fast, path);
         SparseKernels.MaxPool2dGeneral(input, channels, inH, inW, 2, 2, 2, 2, outH, outW, general);
         Assert.True(general.Select(BitConverter.SingleToInt32Bits).SequenceEqual(fast.Select(BitConverter.SingleToInt32Bits)), $"{path}: MaxPool2d 2×2 on {channels}×{inH}×{inW} differs from the general loop");
     }
@@ -290,7 +290,7 @@ internal static class KernelAgreement
             foreach (int length in new[] { 0, 3, 17, 784, 1000 })
             {
                 var actual = new float[length];
-                SparseKernels.Preprocess(raw.AsSpan(0, length), scale, mean, std, actual, path);
+                SparseKernels.PreprocessOnPath(raw.AsSpan(0, length), scale, mean, std, actual, path);
                 for (int i = 0; i < length; i++)
                 {
                     float expected = ((raw[i] * scale) - mean) / std;

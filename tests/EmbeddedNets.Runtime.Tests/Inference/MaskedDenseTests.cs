@@ -28,9 +28,14 @@ public sealed class MaskedDenseTests
     [Fact]
     public void DenseMasked_WrongLengths_ThrowArgumentException()
     {
+        // Every process has a path for it (the scalar one at least), so the length checks always run.
         MaskedDense masked = MaskedDense.FromLayer(Layer(new Random(1), 20, 140, 0.3));
-        Assert.Throws<ArgumentException>(() => SparseKernels.DenseMasked(new float[19], masked, new float[140]));
-        Assert.Throws<ArgumentException>(() => SparseKernels.DenseMasked(new float[20], masked, new float[128]));
+        var ex = Assert.Throws<ArgumentException>(() => SparseKernels.DenseMasked(new float[19], masked, new float[140]));
+        Assert.Equal("x", ex.ParamName);
+        Assert.Contains("must hold 20 values, but it holds 19", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<ArgumentException>(() => SparseKernels.DenseMasked(new float[20], masked, new float[128]));
+        Assert.Equal("y", ex.ParamName);
+        Assert.Contains("must hold 140 values, but it holds 128", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,7 +78,7 @@ public sealed class MaskedDenseTests
         SparseWeights w = layer.Weights;
         for (int k = 0; k < w.Count; k++)
         {
-            expected[w.Positions[k]] = w.Codebook[w.Codes[k]];
+            expected[w.Positions[k]] = w.Values[k];
         }
 
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), rebuilt.Select(BitConverter.SingleToInt32Bits));

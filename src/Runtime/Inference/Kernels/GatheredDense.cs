@@ -110,7 +110,7 @@ internal sealed class GatheredDense
                     int index = rowStarts[row] + k;
                     int slot = ((sliceStarts[s] + k) * Lanes) + lane;
                     columns[slot] = w.Positions[index] % inputs;
-                    values[slot] = w.Codebook[w.Codes[index]];
+                    values[slot] = w.Values[index];
                 }
             }
         }

@@ -22,12 +22,12 @@ public static partial class SparseKernels
         ReadOnlySpan<float> inputPlane, int inH, int inW,
         Span<float> outputPlane, int outH, int outW,
         int ky, int kx, int strideH, int strideW, int padH, int padW, float weight) =>
-        ConvAccumulate(inputPlane, inH, inW, outputPlane, outH, outW, ky, kx, strideH, strideW, padH, padW, weight, KernelPaths.Active);
+        ConvAccumulateOnPath(inputPlane, inH, inW, outputPlane, outH, outW, ky, kx, strideH, strideW, padH, padW, weight, KernelPaths.Active);
 
-    /// <summary><see cref="ConvAccumulate(ReadOnlySpan{float}, int, int, Span{float}, int, int, int, int, int, int, int, int, float)"/> with vectors no wider than <paramref name="path"/>.</summary>
+    /// <summary><see cref="ConvAccumulate"/> with vectors no wider than <paramref name="path"/>.</summary>
     /// <exception cref="ArgumentException">A plane's length does not match its height and width.</exception>
     /// <exception cref="PlatformNotSupportedException">This process cannot run <paramref name="path"/>.</exception>
-    internal static void ConvAccumulate(
+    internal static void ConvAccumulateOnPath(
         ReadOnlySpan<float> inputPlane, int inH, int inW,
         Span<float> outputPlane, int outH, int outW,
         int ky, int kx, int strideH, int strideW, int padH, int padW, float weight, KernelPath path)
@@ -44,7 +44,7 @@ public static partial class SparseKernels
         }
     }
 
-    /// <summary>The scalar reference path of <see cref="ConvAccumulate(ReadOnlySpan{float}, int, int, Span{float}, int, int, int, int, int, int, int, int, float)"/>.</summary>
+    /// <summary>The scalar reference path of <see cref="ConvAccumulate"/>.</summary>
     internal static void ConvAccumulateScalar(
         ReadOnlySpan<float> inputPlane, int inH, int inW,
         Span<float> outputPlane, int outH, int outW,
@@ -146,7 +146,7 @@ public static partial class SparseKernels
     /// tiles of up to eight vectors of the output plane are held in registers while every tap of
     /// that channel is added (<c>acc += weight * input</c>, taps in the given order), then stored
     /// once. Each output element receives exactly the operations of <see cref="FillPlanes"/>
-    /// followed by one <see cref="ConvAccumulate(ReadOnlySpan{float}, int, int, Span{float}, int, int, int, int, int, int, int, int, float)"/>
+    /// followed by one <see cref="ConvAccumulate"/>
     /// per tap in the same order, so the results are bit-identical on every path.
     /// </summary>
     /// <remarks>

@@ -15,12 +15,12 @@ public static partial class SparseKernels
     /// </summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     public static void Preprocess(ReadOnlySpan<byte> raw, float scale, float mean, float std, Span<float> output) =>
-        Preprocess(raw, scale, mean, std, output, KernelPaths.Active);
+        PreprocessOnPath(raw, scale, mean, std, output, KernelPaths.Active);
 
-    /// <summary><see cref="Preprocess(ReadOnlySpan{byte}, float, float, float, Span{float})"/> on a chosen path.</summary>
+    /// <summary><see cref="Preprocess"/> on a chosen path.</summary>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     /// <exception cref="PlatformNotSupportedException">This process cannot run <paramref name="path"/>.</exception>
-    internal static void Preprocess(ReadOnlySpan<byte> raw, float scale, float mean, float std, Span<float> output, KernelPath path)
+    internal static void PreprocessOnPath(ReadOnlySpan<byte> raw, float scale, float mean, float std, Span<float> output, KernelPath path)
     {
         if (output.Length != raw.Length)
         {
