@@ -215,21 +215,26 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
-    public void Compress_ArchitectureEndingInSoftmax_TrainsOnTheLogits_AndWritesProbabilities()
+    public void Compress_ArchitectureWithAnUnfoldableBatchNorm_EndingInSoftmax_WritesScaleShiftAndProbabilities()
     {
         const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         ArchitectureSpec spec = ArchitectureFile.Parse("""
             {
               "name": "softmax-mlp", "inputShape": [784], "classLabels": ["0","1","2","3","4","5","6","7","8","9"],
               "preprocessing": { "scale": 0.00392156862745098 },
-              "nodes": [ { "op": "Dense", "name": "fc1", "outputs": 32 }, { "op": "Tanh" }, { "op": "Dense", "name": "fc2", "outputs": 10 }, { "op": "Softmax" } ]
+              "nodes": [
+                { "op": "Dense", "name": "fc1", "outputs": 32 }, { "op": "Tanh", "name": "tanh" },
+                { "op": "BatchNorm", "name": "bn" },
+                { "op": "Dense", "name": "fc2", "outputs": 10 }, { "op": "Softmax" }
+              ]
             }
             """, "softmax-mlp.json");
 
         CompressionResult result = Compress("softmax", spec, Quick, data: SmallSlice());
 
         DczModel model = DczFile.Read(File.ReadAllBytes(result.OutputPath!));
-        Assert.Equal(LayerKind.Softmax, model.Layers[^1].Kind);
+        // The batch norm reads a Tanh: nothing to fold into, so it ships as a per-channel scale and shift.
+        Assert.Equal(new[] { LayerKind.Dense, LayerKind.Tanh, LayerKind.ScaleShift, LayerKind.Dense, LayerKind.Softmax }, model.Layers.Select(l => l.Kind));
         Assert.True(model.Info.Metrics!.Accuracy > 0.6, $"accuracy {model.Info.Metrics.Accuracy}");
     }
 
