@@ -45,8 +45,13 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TooLargeToEmbed = Create(
         "DCZ008",
-        "The .dcz file is too large to embed",
-        "'{0}' is {1} bytes; Compact mode embeds at most {2} bytes per model (a string literal in the assembly's metadata)");
+        "The model is too large to embed",
+        "'{0}' is too large to embed: {1}");
+
+    public static readonly DiagnosticDescriptor TooLargeToUnroll = Create(
+        "DCZ009",
+        "The model is too large for Unrolled mode",
+        "'{0}' would unroll into {1} constants (kept weights, biases and other per-element values), over the {2} Unrolled mode allows; use EmissionMode Compact (Auto chooses it)");
 
     public static readonly DiagnosticDescriptor InternalError = Create(
         "DCZ900",
@@ -56,7 +61,7 @@ internal static class DiagnosticDescriptors
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new[]
     {
         CorruptFile, UnsupportedFile, InvalidMetadata, BinaryWithoutBuildLogic, DamagedTextForm,
-        DuplicateClass, RuntimeMissing, TooLargeToEmbed, InternalError,
+        DuplicateClass, RuntimeMissing, TooLargeToEmbed, TooLargeToUnroll, InternalError,
     }.ToDictionary(d => d.Id, StringComparer.Ordinal);
 
     /// <summary>Every descriptor, by ID.</summary>

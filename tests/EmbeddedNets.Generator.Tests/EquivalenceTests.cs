@@ -42,6 +42,24 @@ public sealed class EquivalenceTests
         AssertEquivalent([TestModels.LeNet300100(1, keep: 0.02), TestModels.LeNet5(2)], mode);
     }
 
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Predict_RandomGraphsOfEveryOp_BitIdenticalToCompactModel(string mode)
+    {
+        var models = Enumerable.Range(200, 40).Select(GraphModels.Random).ToArray();
+
+        // The test is only as good as its coverage: every op of the format, shared and unshared
+        // weights, grouped and padded convolutions, padded pooling, per-channel preprocessing.
+        var layers = models.SelectMany(m => m.Layers).ToArray();
+        Assert.Equal(OpRegistry.All.Select(o => o.Kind).Order(), layers.Select(l => l.Kind).Distinct().Order());
+        Assert.Contains(layers, l => l.WeightTensor is { IsShared: false });
+        Assert.Contains(layers, l => l is Conv2dLayer { Groups: > 1 } c && c.PadTop != c.PadBottom);
+        Assert.Contains(layers, l => l is MaxPool2dLayer { Window.IsPadded: true });
+        Assert.Contains(layers, l => l is AddLayer && l.InputLayers.Contains(DczLayer.ModelInput));
+        Assert.Contains(models, m => !m.Info.Preprocessing.IsUniform);
+        AssertEquivalent(models, mode);
+    }
+
     private static void AssertEquivalent(IReadOnlyList<DczModel> models, string mode)
     {
         var files = models.Select((m, i) => new ModelFile("/src/m" + i + ".dcz", DczFile.Write(m), EmissionMode: mode)).ToArray();
@@ -84,6 +102,11 @@ public sealed class EquivalenceTests
 
             byte[] pixels = Enumerable.Range(0, reference.InputLength).Select(_ => (byte)(rng.Next(3) == 0 ? rng.Next(256) : 0)).ToArray();
             Assert.Equal(reference.Predict(pixels), generated.Pixels(pixels));
+            var expectedInput = new float[reference.InputLength];
+            var actualInput = new float[reference.InputLength];
+            reference.Preprocess(pixels, expectedInput);
+            generated.Preprocess(pixels, actualInput);
+            Assert.Equal(expectedInput.Select(BitConverter.SingleToInt32Bits), actualInput.Select(BitConverter.SingleToInt32Bits));
         }
 
         var spanPredictions = new int[InputsPerModel];

@@ -6,11 +6,12 @@ namespace Test.Models
 {
     /// <summary>
     /// The model <c>tiny</c>, compiled in from <c>tiny.dcz</c> (Unrolled mode): 4 inputs [4] → 2 classes.
-    /// <para>Size: 93 bytes compressed (.dcz) versus 40 bytes of dense float32 weights and biases: compression ratio 0.4×. 4 of 8 weights kept.</para>
+    /// <para>Size: 96 bytes compressed (.dcz) versus 40 bytes of dense float32 weights and biases: compression ratio 0.4×. 4 of 8 weights kept.</para>
     /// <para>Recorded accuracy: 75.00 % (3 of 4 on demo), measured by running the written file through the Runtime's inference.</para>
     /// <para>Layers:<br/>
-    /// fc: Dense 4→2, 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 36 bytes<br/>
+    /// fc: Dense 4→2, [4]→[2], 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 38 bytes<br/>
     /// </para>
+    /// <para>What each weighted layer is made of (its shared weights and Huffman code lengths): <see cref="FcCodebook"/>, <see cref="FcWeightCodeLengths"/>, <see cref="FcGapCodeLengths"/>.</para>
     /// </summary>
     /// <remarks>
     /// Thread-safe. After a thread's first call, <c>Predict</c> allocates nothing. Results are bit-identical to
@@ -34,8 +35,8 @@ namespace Test.Models
         /// <summary>How the layers were compiled: <c>Compact</c> (decoded once at first use) or <c>Unrolled</c> (weights as code).</summary>
         public const string EmissionMode = "Unrolled";
 
-        /// <summary>Size of the compressed model (the .dcz file): 93 bytes.</summary>
-        public const long PayloadBytes = 93;
+        /// <summary>Size of the compressed model (the .dcz file): 96 bytes.</summary>
+        public const long PayloadBytes = 96;
 
         /// <summary>What the weights and biases take as plain float32 arrays: 40 bytes.</summary>
         public const long DenseBytes = 40;
@@ -44,7 +45,7 @@ namespace Test.Models
         public const long EmbeddedBytes = 0;
 
         /// <summary><see cref="DenseBytes"/> / <see cref="PayloadBytes"/>: 0.4.</summary>
-        public const double CompressionRatio = 0.43010752688172044d;
+        public const double CompressionRatio = 0.4166666666666667d;
 
         /// <summary>Weight positions of all weighted layers before pruning: 8.</summary>
         public const long DenseWeightCount = 8;
@@ -70,14 +71,21 @@ namespace Test.Models
         /// <summary>Recorded accuracy: 75.00 % (3 of 4 on demo), measured by running the written file through the Runtime's inference. As a fraction in [0, 1]; NaN when none was recorded.</summary>
         public const double RecordedAccuracy = 3d / 4d;
 
-        /// <summary>Preprocessing: input = (raw × <see cref="PreprocessScale"/> − <see cref="PreprocessMean"/>) / <see cref="PreprocessStd"/>.</summary>
+        /// <summary>
+        /// Preprocessing: <c>input[i] = (raw[i] × PreprocessScale − PreprocessMean[c]) / PreprocessStd[c]</c> in float32, where <c>c</c> is
+        /// element <c>i</c>'s channel. <see cref="PreprocessMean"/> and <see cref="PreprocessStd"/> hold either one value (every element
+        /// uses it) or one per channel of the input's first dimension; this model's hold one value for every input element.
+        /// </summary>
         public const float PreprocessScale = 1f;
 
-        /// <summary>Subtracted after scaling; see <see cref="PreprocessScale"/>.</summary>
-        public const float PreprocessMean = 0f;
+        /// <summary>Subtracted after scaling: one value for every input element; see <see cref="PreprocessScale"/>.</summary>
+        public static global::System.ReadOnlySpan<float> PreprocessMean => new float[] { 0f };
 
-        /// <summary>Divisor applied last; see <see cref="PreprocessScale"/>.</summary>
-        public const float PreprocessStd = 1f;
+        /// <summary>Divisor applied last: one value for every input element; see <see cref="PreprocessScale"/>.</summary>
+        public static global::System.ReadOnlySpan<float> PreprocessStd => new float[] { 1f };
+
+        /// <summary>Inputs per preprocessing channel (all of them when the preprocessing is uniform).</summary>
+        private const int PreprocessPlaneLength = 1;
 
         /// <summary>Shape of one input sample: [4].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 4 };
@@ -89,11 +97,20 @@ namespace Test.Models
             "yes",
         });
 
-        /// <summary>One line per layer: op, shapes, kept weights, shared weights, bits per weight, bytes.</summary>
+        /// <summary>One line per layer: op, attributes, shapes, kept weights, shared weights, bits per weight, bytes.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<string> Layers { get; } = new global::System.Collections.ObjectModel.ReadOnlyCollection<string>(new string[]
         {
-            "fc: Dense 4\u21922, 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 36 bytes",
+            "fc: Dense 4\u21922, [4]\u2192[2], 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 38 bytes",
         });
+
+        /// <summary>Layer 0 (fc, Dense 4→2): the 2 shared weights (the codebook), in index order; 9 bytes in the file.</summary>
+        public static global::System.ReadOnlySpan<float> FcCodebook => new float[] { -0.5f, 0.5f };
+
+        /// <summary>Layer 0 (fc, Dense 4→2): the Huffman code length in bits of each of the 3 weight-stream symbols (codebook indices 0–1, then the filler that bridges long gaps; 0 = the symbol does not occur); the table takes 3 bytes in the file, the coded stream 1.</summary>
+        public static global::System.ReadOnlySpan<byte> FcWeightCodeLengths => new byte[] { 2, 1, 2 };
+
+        /// <summary>Layer 0 (fc, Dense 4→2): the Huffman code length in bits of each of the 2 gap symbols (relative index 0–1; 0 = the gap does not occur); the table takes 2 bytes in the file, the coded stream 1.</summary>
+        public static global::System.ReadOnlySpan<byte> FcGapCodeLengths => new byte[] { 1, 1 };
 
         /// <summary>Runs the model on one sample and returns the index of the highest score (the first when several are equal).</summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="input"/> does not hold <see cref="InputLength"/> values.</exception>
@@ -109,7 +126,7 @@ namespace Test.Models
         {
             CheckLength(input.Length, InputLength, nameof(input));
             CheckLength(scores.Length, OutputLength, nameof(scores));
-            Run(input).CopyTo(scores);
+            Run(input, Workspace()).CopyTo(scores);
         }
 
         /// <summary>Applies the recorded preprocessing to raw values (e.g. 0–255 pixels), runs the model and returns the predicted class.</summary>
@@ -117,18 +134,19 @@ namespace Test.Models
         public static int Predict(global::System.ReadOnlySpan<byte> pixels)
         {
             CheckLength(pixels.Length, InputLength, nameof(pixels));
-            global::System.Span<float> input = new global::System.Span<float>(Workspace(), 2 * BufferLength, InputLength);
-            global::EmbeddedNets.Inference.SparseKernels.Preprocess(pixels, PreprocessScale, PreprocessMean, PreprocessStd, input);
-            return global::EmbeddedNets.Inference.SparseKernels.ArgMax(Run(input));
+            float[] workspace = Workspace();
+            global::System.Span<float> input = Activation(workspace, PreprocessedInputOffset, InputLength);
+            global::EmbeddedNets.Inference.LayerKernels.Preprocess(pixels, PreprocessScale, PreprocessMean, PreprocessStd, PreprocessPlaneLength, input);
+            return global::EmbeddedNets.Inference.SparseKernels.ArgMax(Run(input, workspace));
         }
 
-        /// <summary>The recorded preprocessing: <c>input[i] = (raw[i] × PreprocessScale − PreprocessMean) / PreprocessStd</c>, in float32.</summary>
+        /// <summary>The recorded preprocessing: <c>input[i] = (raw[i] × PreprocessScale − PreprocessMean[c]) / PreprocessStd[c]</c> in float32, <c>c</c> being element <c>i</c>'s channel (see <see cref="PreprocessScale"/>).</summary>
         /// <exception cref="global::System.ArgumentException">A span does not hold <see cref="InputLength"/> values.</exception>
         public static void Preprocess(global::System.ReadOnlySpan<byte> raw, global::System.Span<float> input)
         {
             CheckLength(raw.Length, InputLength, nameof(raw));
             CheckLength(input.Length, InputLength, nameof(input));
-            global::EmbeddedNets.Inference.SparseKernels.Preprocess(raw, PreprocessScale, PreprocessMean, PreprocessStd, input);
+            global::EmbeddedNets.Inference.LayerKernels.Preprocess(raw, PreprocessScale, PreprocessMean, PreprocessStd, PreprocessPlaneLength, input);
         }
 
         /// <summary>
@@ -183,29 +201,32 @@ namespace Test.Models
             }
         }
 
-        private const int BufferLength = 4;
+        /// <summary>Floats of per-thread workspace: the execution plan's 1 activation buffers, then a preprocessed input.</summary>
+        private const int WorkspaceLength = 6;
+
+        private const int PreprocessedInputOffset = 2;
 
         [global::System.ThreadStatic]
         private static float[]? t_workspace;
 
-        /// <summary>Per thread: two ping-pong activation buffers and room for a preprocessed input; allocated on the thread's first call.</summary>
-        private static float[] Workspace() => t_workspace ??= new float[(2 * BufferLength) + InputLength];
+        /// <summary>The calling thread's workspace, allocated on its first call.</summary>
+        private static float[] Workspace() => t_workspace ??= new float[WorkspaceLength];
 
-        private static int Classify(global::System.ReadOnlySpan<float> input) => global::EmbeddedNets.Inference.SparseKernels.ArgMax(Run(input));
+        private static global::System.Span<float> Activation(float[] workspace, int offset, int length) => new global::System.Span<float>(workspace, offset, length);
 
-        private static global::System.ReadOnlySpan<float> Run(global::System.ReadOnlySpan<float> input)
+        private static int Classify(global::System.ReadOnlySpan<float> input) => global::EmbeddedNets.Inference.SparseKernels.ArgMax(Run(input, Workspace()));
+
+        /// <summary>Runs every layer in the execution plan's order on its buffers; returns the output buffer.</summary>
+        private static global::System.ReadOnlySpan<float> Run(global::System.ReadOnlySpan<float> input, float[] workspace)
         {
-            float[] workspace = Workspace();
-            global::System.Span<float> a = new global::System.Span<float>(workspace, 0, BufferLength);
-            global::System.Span<float> b = new global::System.Span<float>(workspace, BufferLength, BufferLength);
-            // fc: Dense 4→2, 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 36 bytes
-            Layer0(input, a.Slice(0, 2));
-            return a.Slice(0, 2);
+            // fc: Dense 4→2, [4]→[2], 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 38 bytes
+            Layer0(input, Activation(workspace, 0, 2));
+            return Activation(workspace, 0, 2);
         }
 
         #nullable disable
 
-        // fc: Dense 4→2, 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 36 bytes
+        // fc: Dense 4→2, [4]→[2], 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 38 bytes
         private static void Layer0(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
             Layer0Bias.CopyTo(y);
