@@ -44,9 +44,6 @@ internal sealed class ClassEmission
 
     public SourceWriter Writer { get; } = new();
 
-    /// <summary>Every member name the class declares.</summary>
-    public IReadOnlyCollection<string> Members => _members;
-
     /// <summary>Bytes the class's string literals take in the user-string heap (an upper bound: repeated strings are counted each time).</summary>
     public long UserStringBytes { get; private set; }
 
@@ -57,6 +54,13 @@ internal sealed class ClassEmission
     /// one before it says what it reads.
     /// </summary>
     public string Summary(DczLayerInspection layer) => _summaries[layer.Index] ??= Describe(layer);
+
+    /// <summary>
+    /// True when a type named <paramref name="name"/> could not hold this class's members: one of
+    /// them has that name, or it is the getter a property reserves (<c>get_Layers</c>), CS0542.
+    /// </summary>
+    public bool Reserves(string name) =>
+        _members.Contains(name) || (name.StartsWith("get_", StringComparison.Ordinal) && _members.Contains(name.Substring(4)));
 
     /// <summary>Records a member name and returns it.</summary>
     public string Member(string name)

@@ -69,6 +69,17 @@ public sealed partial class DczGenerator
             return Failure(Info(DiagnosticDescriptors.UnsupportedFile.Id, path, path, ex.Message));
         }
 
+        long layerData = 0;
+        foreach (DczLayerInspection layer in inspection.Layers)
+        {
+            layerData = checked(layerData + (layer.Layer.WeightTensor?.Codebook.Length ?? 0) + layer.WeightCodeLengths.Count + layer.GapCodeLengths.Count);
+        }
+
+        if (layerData > MaxLayerDataValues)
+        {
+            return Failure(Info(DiagnosticDescriptors.TooMuchLayerData.Id, path, path, Grouped(layerData), Grouped(MaxLayerDataValues)));
+        }
+
         // Unrolled code needs every op's emitter and grows with the constants it holds.
         DczLayerInspection? missingLayer = null;
         long unrolledValues = 0;

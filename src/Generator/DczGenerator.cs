@@ -43,7 +43,15 @@ public sealed partial class DczGenerator : IIncrementalGenerator
     /// generated code and its compile time (docs/generator.md); above it Auto chooses Compact and
     /// an explicit Unrolled is DCZ009.
     /// </summary>
-    public const long MaxUnrolledValues = 131_072;
+    public const long MaxUnrolledValues = 65_536;
+
+    /// <summary>
+    /// The most values the per-layer data members may hold together, in both modes: each weighted
+    /// layer's codebook (≤ 256 floats) and Huffman code lengths (≤ 257 + 4,096 bytes). Room for 56
+    /// weighted layers with the largest tables (a ResNet-50 has 54); a hostile file of 1,024 such
+    /// layers would make ~25 MB of array literals and minutes of compilation instead (DCZ010).
+    /// </summary>
+    public const long MaxLayerDataValues = 262_144;
 
     /// <summary>The largest payload Compact mode embeds (the string literal goes to the #US metadata heap, 16 MiB in all).</summary>
     public const int MaxEmbeddedBytes = 8 * 1024 * 1024;
@@ -192,7 +200,7 @@ public sealed partial class DczGenerator : IIncrementalGenerator
                 continue;
             }
 
-            if (emission.Members.Contains(spec.ClassName))
+            if (emission.Reserves(spec.ClassName))
             {
                 // A member with its class's name does not compile (CS0542).
                 context.ReportDiagnostic(ToDiagnostic(new DiagnosticInfo(

@@ -53,6 +53,11 @@ internal static class DiagnosticDescriptors
         "The model is too large for Unrolled mode",
         "'{0}' would unroll into {1} constants (kept weights, biases and other per-element values), over the {2} Unrolled mode allows; use EmissionMode Compact (Auto chooses it)");
 
+    public static readonly DiagnosticDescriptor TooMuchLayerData = Create(
+        "DCZ010",
+        "The model's codebooks and code-length tables are too large",
+        "'{0}' has {1} codebook entries and Huffman code lengths in its weighted layers, over the {2} the generated class may hold as constant data");
+
     public static readonly DiagnosticDescriptor InternalError = Create(
         "DCZ900",
         "The EmbeddedNets generator failed",
@@ -61,7 +66,7 @@ internal static class DiagnosticDescriptors
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new[]
     {
         CorruptFile, UnsupportedFile, InvalidMetadata, BinaryWithoutBuildLogic, DamagedTextForm,
-        DuplicateClass, RuntimeMissing, TooLargeToEmbed, TooLargeToUnroll, InternalError,
+        DuplicateClass, RuntimeMissing, TooLargeToEmbed, TooLargeToUnroll, TooMuchLayerData, InternalError,
     }.ToDictionary(d => d.Id, StringComparer.Ordinal);
 
     /// <summary>Every descriptor, by ID.</summary>

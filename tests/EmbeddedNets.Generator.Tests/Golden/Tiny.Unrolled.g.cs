@@ -106,10 +106,10 @@ namespace Test.Models
         /// <summary>Layer 0 (fc, Dense 4→2): the 2 shared weights (the codebook), in index order; 9 bytes in the file.</summary>
         public static global::System.ReadOnlySpan<float> FcCodebook => new float[] { -0.5f, 0.5f };
 
-        /// <summary>Layer 0 (fc, Dense 4→2): the Huffman code length in bits of each of the 3 weight-stream symbols (codebook indices 0–1, then the filler that bridges long gaps; 0 = the symbol does not occur); the table takes 3 bytes in the file, the coded stream 1.</summary>
+        /// <summary>Layer 0 (fc, Dense 4→2): the Huffman code length in bits of each of the 3 weight-stream symbols (codebook indices 0–1, then the filler that bridges long gaps; 0 = the symbol does not occur). In the file: this table 3 bytes, the coded weight stream 1 byte.</summary>
         public static global::System.ReadOnlySpan<byte> FcWeightCodeLengths => new byte[] { 2, 1, 2 };
 
-        /// <summary>Layer 0 (fc, Dense 4→2): the Huffman code length in bits of each of the 2 gap symbols (relative index 0–1; 0 = the gap does not occur); the table takes 2 bytes in the file, the coded stream 1.</summary>
+        /// <summary>Layer 0 (fc, Dense 4→2): the Huffman code length in bits of each of the 2 gap symbols (relative index 0–1; 0 = the gap does not occur). In the file: this table 2 bytes, the coded gap stream 1 byte.</summary>
         public static global::System.ReadOnlySpan<byte> FcGapCodeLengths => new byte[] { 1, 1 };
 
         /// <summary>Runs the model on one sample and returns the index of the highest score (the first when several are equal).</summary>
@@ -201,7 +201,7 @@ namespace Test.Models
             }
         }
 
-        /// <summary>Floats of per-thread workspace: the execution plan's 1 activation buffers, then a preprocessed input.</summary>
+        /// <summary>Floats of per-thread workspace: the execution plan's activation buffers (1), then a preprocessed input.</summary>
         private const int WorkspaceLength = 6;
 
         private const int PreprocessedInputOffset = 2;
