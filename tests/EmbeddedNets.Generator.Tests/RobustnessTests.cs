@@ -10,7 +10,7 @@ using CompactModel = RuntimeAsm::EmbeddedNets.Inference.CompactModel;
 namespace EmbeddedNets.Generator.Tests;
 
 /// <summary>Damaged files give diagnostics, never an exception out of the generator.</summary>
-public sealed class RobustnessTests
+public sealed class RobustnessTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(0)]
@@ -34,13 +34,13 @@ public sealed class RobustnessTests
     {
         byte[] valid = DczFile.Write(DczTestModels.RandomMlp(new Random(8), 8));
         var files = DczMutations.Corpus(valid, 1500, seed: 11, rewriteChecksum).Select((m, i) => new ModelFile("/f/m" + i + ".dcz", m.Bytes)).ToArray();
-        var (result, output) = GeneratorHarness.Run(files);
+        var (result, compilation) = GeneratorHarness.Run(files);
         Assert.Null(result.Results.Single().Exception);
         Assert.All(result.Diagnostics, d => Assert.True(d.Id is "DCZ001" or "DCZ002", d.ToString()));
         // Every file is accounted for: a class or a diagnostic at that file.
         Assert.Equal(files.Length, result.Diagnostics.Length + result.Results.Single().GeneratedSources.Length);
         // Mutants that are still valid files compile like any model.
-        Assert.DoesNotContain(output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+        Assert.DoesNotContain(compilation.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
     }
 
     /// <summary>
@@ -48,16 +48,17 @@ public sealed class RobustnessTests
     /// dimensions, input references and layer records were changed at and past their limits.
     /// Every mutant gives a diagnostic or a class; all classes compile together; and each class
     /// whose workspace is small computes exactly what CompactModel computes on the same file.
-    /// EMBEDDEDNETS_GENERATOR_FUZZ sets the mutants per base model (default 60) for longer runs.
+    /// EMBEDDEDNETS_GENERATOR_FUZZ sets the mutants per base model (default 40) for longer runs.
     /// </summary>
     [Fact]
     public void StructureAwareMutants_GiveDiagnosticsOrClassesThatCompileAndMatchCompactModel()
     {
-        int perBase = int.TryParse(Environment.GetEnvironmentVariable("EMBEDDEDNETS_GENERATOR_FUZZ"), out int n) ? n : 60;
+        int perBase = int.TryParse(Environment.GetEnvironmentVariable("EMBEDDEDNETS_GENERATOR_FUZZ"), out int n) ? n : 40;
         byte[][] bases =
         [
-            .. Enumerable.Range(300, 6).Select(seed => DczFile.Write(GraphModels.Random(seed))),
-            DczFile.Write(DczTestModels.RandomCnn(new Random(4), 4)),
+            .. Enumerable.Range(300, 10).Select(seed => DczFile.Write(DczTestModels.RandomGraph(new Random(seed), seed))),
+            .. Enumerable.Range(310, 4).Select(seed => DczFile.Write(DczTestModels.RandomCnn(new Random(seed), seed))),
+            .. Enumerable.Range(320, 2).Select(seed => DczFile.Write(DczTestModels.RandomMlp(new Random(seed), seed))),
             DczFile.Write(DczTestModels.SpecExample()),
         ];
         string[] modes = ["Auto", "Compact", "Unrolled"];
@@ -68,17 +69,17 @@ public sealed class RobustnessTests
             .Select((bytes, i) => new ModelFile("/z/m" + i + ".dcz", bytes, EmissionMode: modes[i % modes.Length]))
             .ToArray();
 
-        var (result, output) = GeneratorHarness.Run(files);
+        var (result, compilation) = GeneratorHarness.Run(files);
         Assert.Null(result.Results.Single().Exception);
-        Assert.All(result.Diagnostics, d => Assert.True(d.Id is "DCZ001" or "DCZ002" or "DCZ008" or "DCZ009" or "DCZ010", d.ToString()));
+        Assert.All(result.Diagnostics, d => Assert.True(d.Id is "DCZ001" or "DCZ002" or "DCZ008" or "DCZ010" or "DCZ011", d.ToString()));
         ImmutableArray<GeneratedSourceResult> sources = result.Results.Single().GeneratedSources;
         Assert.Equal(files.Length, result.Diagnostics.Length + sources.Length);
 
         // Both outcomes happen, so the test exercises the emitter and not only the reader.
-        Assert.True(sources.Length >= files.Length / 30, $"{sources.Length} of {files.Length} mutants accepted");
+        Assert.True(sources.Length >= 20, $"{sources.Length} of {files.Length} mutants accepted");
         Assert.True(result.Diagnostics.Length >= files.Length / 10, $"{result.Diagnostics.Length} of {files.Length} mutants rejected");
 
-        Assembly assembly = GeneratorHarness.Load(output);
+        Assembly assembly = GeneratorHarness.Load(compilation);
         var accepted = new HashSet<string>(sources.Select(s => s.HintName), StringComparer.Ordinal);
         int compared = 0;
         for (int i = 0; i < files.Length; i++)
@@ -108,5 +109,6 @@ public sealed class RobustnessTests
         }
 
         Assert.True(compared >= sources.Length / 2, $"{compared} of {sources.Length} classes compared");
+        output.WriteLine($"{files.Length} mutants: {sources.Length} classes ({compared} compared with CompactModel), {result.Diagnostics.Length} diagnostics");
     }
 }

@@ -26,6 +26,13 @@ public sealed class CompressionOptions
     /// <summary>The effective settings (defaults merged with any config file).</summary>
     public required CompressionConfig Config { get; init; }
 
+    /// <summary>
+    /// Starting values for the network's tensors (e.g. an imported model's weights), by
+    /// <c>node.key</c> as <see cref="ArchitectureSpec.ParameterShapes"/> lists them; null starts
+    /// from the seeded default initialisation. Part of every checkpoint key.
+    /// </summary>
+    public InitialWeights? InitialWeights { get; init; }
+
     /// <summary>Folder with the four MNIST IDX files.</summary>
     public required string DataDirectory { get; init; }
 
@@ -53,11 +60,17 @@ public sealed class CompressionOptions
     /// <summary>The command line, for the report.</summary>
     public string? CommandLine { get; init; }
 
-    /// <summary>Where progress goes.</summary>
+    /// <summary>Where progress lines go when <see cref="Progress"/> is null.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
 
-    /// <summary>Redraw a live progress line during epochs.</summary>
-    public bool LiveProgress { get; init; }
+    /// <summary>Progress lines and live updates; null writes plain lines to <see cref="Log"/>.</summary>
+    public ProgressReporter? Progress { get; init; }
+
+    /// <summary>
+    /// Stops the run at the next step boundary or training batch with
+    /// <see cref="OperationCanceledException"/>; the checkpoint of the last completed step stays.
+    /// </summary>
+    public CancellationToken Cancellation { get; init; }
 
     /// <summary>
     /// Stop after this many completed steps (epochs, prune and k-means actions) of the plan,
@@ -122,7 +135,7 @@ public static class CompressionPipeline
     public static CompressionResult Run(CompressionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var progress = new ProgressReporter(options.Log, options.LiveProgress);
+        ProgressReporter progress = options.Progress ?? ProgressReporter.Plain(options.Log);
         ArchitectureSpec arch = options.Architecture;
         CompressionConfig config = options.Config;
         string output = Path.GetFullPath(options.OutputPath);
@@ -144,19 +157,34 @@ public static class CompressionPipeline
         using var train = new TensorSet("training set", data.Train.Images, data.Train.Labels, data.Train.Count, data.Train.Rows, data.Train.Cols, arch);
         using var test = new TensorSet("test set", data.Test.Images, data.Test.Labels, data.Test.Count, data.Test.Rows, data.Test.Cols, arch);
         using var network = new SpecNetwork(arch);
+        options.InitialWeights?.LoadInto(network);
         var states = network.Weighted.Select(w => new LayerState(w)).ToList();
         try
         {
             var run = new PipelineRun(options, config, network, states, train, test, progress, work, DataHash(data));
-            bool finished = run.Execute();
+            bool finished;
+            try
+            {
+                finished = run.Execute();
+                options.Cancellation.ThrowIfCancellationRequested();
+            }
+            catch (OperationCanceledException) when (options.Cancellation.IsCancellationRequested)
+            {
+                progress.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"interrupted: {run.Header.Completed} of {run.StepCount} steps done and checkpointed in {work}; the same command resumes from there"));
+                throw;
+            }
+
             if (!finished)
             {
                 progress.Line($"stopped after step {options.StopAfterSteps}; checkpoint in {work}");
                 return new CompressionResult(null, null, 0, arch.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom);
             }
 
-            // Encode, measure on the written bytes, write the final file.
-            DczModel model = ChooseGapBits(arch, states, config, options.Seed);
+            // Encode, measure on the written bytes, write the final file. An interrupt is honoured
+            // up to the write of the .dcz; after it the run finishes its report.
+            DczModel model = ChooseGapBits(new DczExporter(network, states, options.Seed), config);
+            options.Cancellation.ThrowIfCancellationRequested();
             byte[] draftBytes = DczFile.Write(model);
             DczModel readBack = DczFile.Read(draftBytes);
             progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
@@ -167,6 +195,8 @@ public static class CompressionPipeline
             {
                 throw new InvalidOperationException("the final file does not read back to the model that was measured");
             }
+
+            options.Cancellation.ThrowIfCancellationRequested();
 
             string? outDir = Path.GetDirectoryName(output);
             if (outDir is not null)
@@ -195,40 +225,38 @@ public static class CompressionPipeline
 
     /// <summary>
     /// For every layer without a fixed gap width, encodes the model with each width 1–12 and keeps
-    /// the one that makes the file smallest (ties go to the narrower width).
+    /// the one that makes the file smallest (ties go to the narrower width), layer by layer.
     /// </summary>
-    private static DczModel ChooseGapBits(ArchitectureSpec arch, IReadOnlyList<LayerState> states, CompressionConfig config, ulong seed)
+    private static DczModel ChooseGapBits(DczExporter exporter, CompressionConfig config)
     {
-        var widths = arch.WeightedLayers.ToDictionary(
-            l => l.Name,
-            l => config.Encode.GapBits.TryGetValue(l.Name, out int fixedBits) && fixedBits > 0 ? fixedBits : 4,
+        var widths = exporter.WeightedNames.ToDictionary(
+            name => name,
+            name => config.Encode.GapBits.TryGetValue(name, out int fixedBits) && fixedBits > 0 ? fixedBits : DczExporter.DefaultGapBits,
             StringComparer.Ordinal);
-        DczModel model = DczExporter.Export(arch, states, widths, null, seed);
-        for (int i = 0; i < model.Layers.Count; i++)
+        foreach (string name in exporter.WeightedNames)
         {
-            DczLayer layer = model.Layers[i];
-            if (layer is not (DenseLayer or Conv2dLayer) || (config.Encode.GapBits.TryGetValue(layer.Name, out int f) && f > 0))
+            if (config.Encode.GapBits.TryGetValue(name, out int f) && f > 0)
             {
                 continue;
             }
 
-            DczModel best = model;
+            int best = widths[name];
             int bestLength = int.MaxValue;
             for (int bits = 1; bits <= 12; bits++)
             {
-                DczModel candidate = DczExporter.WithGapBits(model, i, bits);
-                int length = DczFile.Write(candidate).Length;
+                widths[name] = bits;
+                int length = DczFile.Write(exporter.Build(widths)).Length;
                 if (length < bestLength)
                 {
-                    best = candidate;
+                    best = bits;
                     bestLength = length;
                 }
             }
 
-            model = best;
+            widths[name] = best;
         }
 
-        return model;
+        return exporter.Build(widths);
     }
 
     private static string DataHash(MnistDataset data)
@@ -281,6 +309,9 @@ public static class CompressionPipeline
 
         public double? QuantizedAccuracy { get; set; }
 
+        /// <summary>True once dense training has ended: batch norms are folded or frozen in the saved tensors.</summary>
+        public bool DenseTrainingEnded { get; set; }
+
         public int Retries { get; set; }
 
         public double TrainSeconds { get; set; }
@@ -297,6 +328,7 @@ public static class CompressionPipeline
     {
         private readonly CompressionOptions _options;
         private readonly CompressionConfig _config;
+        private readonly SpecNetwork _network;
         private readonly IReadOnlyList<LayerState> _states;
         private readonly TensorSet _train;
         private readonly TensorSet _test;
@@ -314,6 +346,7 @@ public static class CompressionPipeline
         {
             _options = options;
             _config = config;
+            _network = network;
             _states = states;
             _train = train;
             _test = test;
@@ -345,9 +378,17 @@ public static class CompressionPipeline
 
             // Each stage's key covers everything its result depends on, so a checkpoint is reused
             // exactly when it is the state this configuration would reach (e.g. a run with other
-            // quantization settings starts from the same pruned network).
+            // quantization settings starts from the same pruned network). The architecture counts
+            // whole (its fingerprint hashes every node, attribute and input), not by its name.
             string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
-            _baselineKey = Hash("dcz-v1", options.Architecture.Name, options.Seed.ToString(CultureInfo.InvariantCulture), dataHash, config.BatchSize.ToString(CultureInfo.InvariantCulture), Json(config.Baseline));
+            _baselineKey = Hash(
+                "dcz-v2",
+                options.Architecture.Fingerprint,
+                options.InitialWeights?.Fingerprint ?? "default-initialisation",
+                options.Seed.ToString(CultureInfo.InvariantCulture),
+                dataHash,
+                config.BatchSize.ToString(CultureInfo.InvariantCulture),
+                Json(config.Baseline));
             _pruneKey = Hash(_baselineKey, Json(config.Prune));
             _fullKey = Hash(_pruneKey, Json(config.Quantize));
         }
@@ -355,6 +396,9 @@ public static class CompressionPipeline
         public CheckpointHeader Header { get; private set; } = new();
 
         public string? ResumedFrom { get; private set; }
+
+        /// <summary>Steps of the plan (epochs, prune and quantize actions).</summary>
+        public int StepCount => _plan.Count;
 
         /// <summary>Runs the plan from wherever a checkpoint leaves it; false when stopped early.</summary>
         public bool Execute()
@@ -383,6 +427,8 @@ public static class CompressionPipeline
                 {
                     return false;
                 }
+
+                _options.Cancellation.ThrowIfCancellationRequested();
 
                 Step step = _plan[i];
                 double start = _progress.Elapsed;
@@ -432,6 +478,19 @@ public static class CompressionPipeline
 
         private void FinishBaseline()
         {
+            if (!Header.DenseTrainingEnded)
+            {
+                // Batch norms fold into the layer before them (or freeze) now, before the first
+                // pruning round: the weights that are pruned, shared and shipped are the folded ones.
+                foreach (string line in _network.EndDenseTraining(_states))
+                {
+                    _progress.Line(line);
+                    Header.PruneLog.Add(line);
+                }
+
+                Header.DenseTrainingEnded = true;
+            }
+
             if (Header.BaselineAccuracy is null)
             {
                 int correct = _trainer.CountCorrect(_test);
@@ -458,7 +517,7 @@ public static class CompressionPipeline
 
         private void Save(string file, CheckpointHeader header)
         {
-            TensorArchive archive = NetworkCheckpoint.Capture(_states, JsonSerializer.Serialize(header, s_headerJson));
+            TensorArchive archive = NetworkCheckpoint.Capture(_network, _states, JsonSerializer.Serialize(header, s_headerJson));
             archive.Save(Path.Combine(_work, file));
         }
 
@@ -490,8 +549,13 @@ public static class CompressionPipeline
                     continue;
                 }
 
-                NetworkCheckpoint.Restore(_states, archive);
+                NetworkCheckpoint.Restore(_network, _states, archive);
                 Header = header;
+                if (header.DenseTrainingEnded)
+                {
+                    _network.EndDenseTraining(_states, apply: false);
+                }
+
                 if (completed >= 0)
                 {
                     Header.Completed = completed;
@@ -532,8 +596,13 @@ public static class CompressionPipeline
                 }
 
                 _progress.Line($"warning: {Label(step)} diverged ({e.Message}); restoring the state before it and running it again");
-                NetworkCheckpoint.Restore(_states, archive);
+                NetworkCheckpoint.Restore(_network, _states, archive);
                 Header = saved;
+                if (saved.DenseTrainingEnded)
+                {
+                    _network.EndDenseTraining(_states, apply: false);
+                }
+
                 Header.Retries++;
                 Header.PruneLog.Add($"warning: {Label(step)} diverged once ({e.Message}) and was rerun from the state before it");
             }
@@ -561,6 +630,7 @@ public static class CompressionPipeline
             double start = _progress.Elapsed;
             double loss = _trainer.TrainEpoch(_train, _config.BatchSize, stage, lr, shuffle, fraction =>
             {
+                _options.Cancellation.ThrowIfCancellationRequested();
                 double spent = _progress.Elapsed - start;
                 double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
                 _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));
@@ -604,7 +674,7 @@ public static class CompressionPipeline
             foreach (LayerState s in _states)
             {
                 int bits = _config.Quantize.Bits[s.Name];
-                ulong seed = SplitMix64.Combine(_options.Seed, 0xC0DEB00CUL, (ulong)s.Layer.Layer.Index);
+                ulong seed = SplitMix64.Combine(_options.Seed, 0xC0DEB00CUL, (ulong)s.Layer.Node.Index);
                 KMeansResult r = Quantizer.Quantize(s, bits, _config.Quantize.Init, seed, _config.Quantize.KMeansIterations);
                 parts.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{s.Name} {r.Centroids.Length} centroids ({bits} bits, {r.Iterations} iterations{(r.Converged ? string.Empty : ", capped")})"));
