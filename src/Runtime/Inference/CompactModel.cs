@@ -184,12 +184,12 @@ public sealed class CompactModel
     {
         if (inputLength != InputLength)
         {
-            throw new ArgumentException($"The model '{Model.Info.Name}' takes {InputLength} input values, but {inputLength} were given.", "input");
+            throw new ArgumentException($"The model '{DczErrors.Printable(Model.Info.Name)}' takes {InputLength} input values, but {inputLength} were given.", "input");
         }
 
         if (outputLength != OutputLength)
         {
-            throw new ArgumentException($"The model '{Model.Info.Name}' produces {OutputLength} output values, but the output span holds {outputLength}.", "output");
+            throw new ArgumentException($"The model '{DczErrors.Printable(Model.Info.Name)}' produces {OutputLength} output values, but the output span holds {outputLength}.", "output");
         }
     }
 

@@ -22,7 +22,9 @@ internal sealed class CompressCommand : DczCommand
         Required = true,
     };
 
-    private readonly Option<string> _data = CliOptions.Data("folder with the four MNIST IDX files (dcz download-mnist fetches them)");
+    private readonly Option<string> _data = CliOptions.AnyData("training data (MNIST: dcz download-mnist fetches it)");
+    private readonly CliOptions.DataSelection _selection = new();
+    private readonly CliOptions.PreprocessingSelection _preprocessing = new();
     private readonly Option<string> _out = new("--out")
     {
         Description = "the .dcz file to write (its folder must exist)",
@@ -49,12 +51,14 @@ internal sealed class CompressCommand : DczCommand
     private readonly Option<int?> _stopAfter = CliOptions.OptionalInt32("--stop-after-steps", "N", 0, int.MaxValue, "stop after N steps of the plan, keeping the checkpoint (for tests)");
 
     public CompressCommand()
-        : base("compress", "Train a model on MNIST, prune it, quantize it, Huffman-code it and write FILE.dcz with the accuracy of the written file (Runtime inference) and a report folder. Checkpoints go to the work folder; a matching one is resumed, and Ctrl-C stops at the next batch keeping the last completed step.")
+        : base("compress", "Train a model on the data, prune it, quantize it, Huffman-code it and write FILE.dcz with the accuracy of the written file (Runtime inference) and a report folder. Checkpoints go to the work folder; a matching one is resumed, and Ctrl-C stops at the next batch keeping the last completed step.")
     {
         _model.CompletionSources.Add(Architectures.All.Select(m => m.Name).ToArray());
         _stopAfter.Hidden = true;
         Add(_model);
         Add(_data);
+        _selection.AddTo(this);
+        _preprocessing.AddTo(this);
         Add(_out);
         Add(_seed);
         Add(_config);
@@ -107,9 +111,18 @@ internal sealed class CompressCommand : DczCommand
         }
 
         CompressionConfig config = ConfigLoader.Load(architecture, configJson, configPath ?? "config");
-        if (!Directory.Exists(data))
+        DataOptions dataOptions = _selection.Read(parse, data, parse.GetValue(_seed));
+        InputPreprocessing? preprocessing = _preprocessing.Read(parse);
+        if (preprocessing is not null)
         {
-            throw new UsageException($"--data folder '{data}' does not exist");
+            try
+            {
+                preprocessing.CheckFits(architecture.InputShape);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
         }
 
         // Temporary files of an earlier run that was killed mid-write (atomic writes leave nothing
@@ -122,11 +135,13 @@ internal sealed class CompressCommand : DczCommand
             }
         }
 
+        Dataset dataset = DatasetLoader.Load(dataOptions, architecture.InputShape);
         context.WithProgress(progress => CompressionPipeline.Run(new CompressionOptions
         {
             Architecture = architecture,
             Config = config,
-            DataDirectory = data,
+            Data = dataset,
+            Preprocessing = preprocessing,
             OutputPath = output,
             ReportDirectory = report,
             WorkDirectory = work,

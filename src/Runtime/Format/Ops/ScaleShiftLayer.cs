@@ -38,12 +38,12 @@ public sealed class ScaleShiftLayer : DczLayer
         var shift = new float[channels];
         for (int i = 0; i < channels; i++)
         {
-            scale[i] = body.ReadFiniteSingle(FormattableString.Invariant($"scale[{i}]"));
+            scale[i] = body.ReadFiniteSingle(FieldName.Element("scale", i));
         }
 
         for (int i = 0; i < channels; i++)
         {
-            shift[i] = body.ReadFiniteSingle(FormattableString.Invariant($"shift[{i}]"));
+            shift[i] = body.ReadFiniteSingle(FieldName.Element("shift", i));
         }
 
         return new ScaleShiftLayer(header.Name, scale, shift, header.Inputs);
