@@ -44,8 +44,9 @@ public sealed class RobustnessTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Structure-aware fuzzing (issue 15): mutants with valid checksums whose attributes, input
-    /// dimensions, input references and layer records were changed at and past their limits.
+    /// Structure-aware fuzzing (issue 15): mutants with valid checksums whose fields (attributes,
+    /// dimensions, counts, references, tags, floats) were set at and past their limits and whose
+    /// layer records were removed, repeated or swapped (<see cref="DczMutations.Structured"/>).
     /// Every mutant gives a diagnostic or a class; all classes compile together; and each class
     /// whose workspace is small computes exactly what CompactModel computes on the same file.
     /// EMBEDDEDNETS_GENERATOR_FUZZ sets the mutants per base model (default 40) for longer runs.
@@ -64,7 +65,8 @@ public sealed class RobustnessTests(Xunit.Abstractions.ITestOutputHelper output)
         string[] modes = ["Auto", "Compact", "Unrolled"];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var files = bases
-            .SelectMany((file, b) => StructureMutations.Corpus(file, perBase, seed: 1000 + b))
+            .SelectMany((file, b) => DczMutations.Structured(file, perBase, seed: 1000 + b))
+            .Select(mutation => mutation.Bytes)
             .Where(bytes => seen.Add(Convert.ToBase64String(bytes)))
             .Select((bytes, i) => new ModelFile("/z/m" + i + ".dcz", bytes, EmissionMode: modes[i % modes.Length]))
             .ToArray();
