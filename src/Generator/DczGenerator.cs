@@ -234,6 +234,17 @@ public sealed partial class DczGenerator : IIncrementalGenerator
                 continue;
             }
 
+            string source = emission.Writer.ToString();
+            if (ShadowsANameInUse(source, spec.FullName))
+            {
+                // A class named like a namespace or type the code reaches through global:: hides it (CS0437, CS0436).
+                context.ReportDiagnostic(ToDiagnostic(new DiagnosticInfo(
+                    DiagnosticDescriptors.InvalidMetadata.Id,
+                    spec.OriginalPath,
+                    EquatableArray.From(new[] { spec.OriginalPath, "the class's full name '" + spec.FullName + "' is also a namespace or type the generated code uses; set another ClassName or Namespace metadata" }))));
+                continue;
+            }
+
             if (userStringBytes + emission.UserStringBytes > MaxUserStringBytes)
             {
                 context.ReportDiagnostic(ToDiagnostic(new DiagnosticInfo(
@@ -250,7 +261,6 @@ public sealed partial class DczGenerator : IIncrementalGenerator
             }
 
             userStringBytes += emission.UserStringBytes;
-            string source = emission.Writer.ToString();
             string hintName = spec.FullName;
             for (int n = 2; !hintNames.Add(hintName); n++)
             {
@@ -259,6 +269,31 @@ public sealed partial class DczGenerator : IIncrementalGenerator
 
             context.AddSource(hintName + ".g.cs", SourceText.From(source, System.Text.Encoding.UTF8));
         }
+    }
+
+    /// <summary>
+    /// True when the generated code names <paramref name="fullName"/> (or, for an attribute, the
+    /// name without its suffix) as <c>global::…</c>: a class of that name would shadow it.
+    /// </summary>
+    private static bool ShadowsANameInUse(string source, string fullName)
+    {
+        string[] names = fullName.EndsWith("Attribute", StringComparison.Ordinal) && fullName.Length > 9
+            ? new[] { fullName, fullName.Substring(0, fullName.Length - 9) }
+            : new[] { fullName };
+        foreach (string name in names)
+        {
+            string needle = "global::" + name;
+            for (int at = source.IndexOf(needle, StringComparison.Ordinal); at >= 0; at = source.IndexOf(needle, at + 1, StringComparison.Ordinal))
+            {
+                int end = at + needle.Length;
+                if (end == source.Length || !(char.IsLetterOrDigit(source[end]) || source[end] == '_'))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     internal static DiagnosticInfo InternalError(string path, Exception ex) =>

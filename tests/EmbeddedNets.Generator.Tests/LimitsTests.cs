@@ -126,6 +126,36 @@ public sealed class LimitsTests
     }
 
     [Theory]
+    [InlineData("System", null, true)]
+    [InlineData("EmbeddedNets", null, true)]
+    [InlineData("Inference", "EmbeddedNets", true)]
+    [InlineData("Math", "System", true)]
+    [InlineData("Tasks", "System.Threading", true)]
+    [InlineData("Format", "EmbeddedNets", false)]
+    [InlineData("Microsoft", null, false)]
+    [InlineData("System", "Test.Models", false)]
+    public void ClassFullName_ThatHidesANameTheCodeUses_ReportsDcz003(string className, string? ns, bool hides)
+    {
+        byte[] bytes = DczFile.Write(DczTestModels.RandomGraph(new Random(211), 211));
+        foreach (string mode in new[] { "Compact", "Unrolled" })
+        {
+            var (result, compilation) = GeneratorHarness.Run([new ModelFile("/src/m.dcz", bytes, ClassName: className, EmissionMode: mode, Namespace: ns)], rootNamespace: null);
+            if (hides)
+            {
+                Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+                Assert.Equal("DCZ003", diagnostic.Id);
+                Assert.Contains("is also a namespace or type the generated code uses", diagnostic.GetMessage());
+                Assert.Empty(result.Results.Single().GeneratedSources);
+            }
+            else
+            {
+                Assert.Empty(result.Diagnostics);
+                GeneratorHarness.Load(compilation);
+            }
+        }
+    }
+
+    [Theory]
     [InlineData("Compact")]
     [InlineData("Unrolled")]
     public void HugePaddedConvolution_WithinTheFormatsCaps_CompilesAndMatchesCompactModel(string mode)
