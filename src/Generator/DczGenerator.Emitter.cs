@@ -337,7 +337,7 @@ public sealed partial class DczGenerator
         }
 
         w.Line();
-        if (spec.Mode == EmissionMode.Compact)
+        if (compact)
         {
             EmitCompactBatch(w);
         }
@@ -346,7 +346,7 @@ public sealed partial class DczGenerator
             EmitUnrolledBatch(w);
         }
 
-        if (spec.Mode == EmissionMode.Compact)
+        if (compact)
         {
             w.Line("/// <summary>Batches of at least this many samples run on all cores.</summary>");
             w.Line("public const int ParallelBatchThreshold = global::EmbeddedNets.Inference.CompactModel.ParallelBatchThreshold;");
@@ -356,6 +356,7 @@ public sealed partial class DczGenerator
             w.Line("/// <summary>Batches of at least this many samples run on all cores (array overload of <c>PredictBatch</c>).</summary>");
             w.Line("public const int ParallelBatchThreshold = 64;");
         }
+
         w.Line();
         using (w.Block("private static void CheckBatch(int inputValues, int count)"))
         {
