@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -10,7 +11,6 @@ using EmbeddedNets.Compressor.Pruning;
 using EmbeddedNets.Compressor.Quantization;
 using EmbeddedNets.Compressor.Reporting;
 using EmbeddedNets.Compressor.Training;
-using EmbeddedNets.Data;
 using EmbeddedNets.Format;
 using EmbeddedNets.Inference;
 using TorchSharp;
@@ -33,8 +33,17 @@ public sealed class CompressionOptions
     /// </summary>
     public InitialWeights? InitialWeights { get; init; }
 
-    /// <summary>Folder with the four MNIST IDX files.</summary>
-    public required string DataDirectory { get; init; }
+    /// <summary>
+    /// Folder with the four MNIST IDX files; read when <see cref="Data"/> is null. Either this or
+    /// <see cref="Data"/> must be given.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>
+    /// The training and test samples (from <see cref="DatasetLoader"/>: MNIST, CSV, NumPy or an
+    /// image folder). Null reads MNIST from <see cref="DataDirectory"/>.
+    /// </summary>
+    public Dataset? Data { get; init; }
 
     /// <summary>The .dcz file to write.</summary>
     public required string OutputPath { get; init; }
@@ -54,8 +63,14 @@ public sealed class CompressionOptions
     /// <summary>Continue from a matching checkpoint in the work folder (the default).</summary>
     public bool Resume { get; init; } = true;
 
-    /// <summary>Name recorded with the accuracy in the file.</summary>
-    public string TestSetName { get; init; } = "mnist-test";
+    /// <summary>
+    /// How raw samples become the network's input, used in training and recorded in the .dcz;
+    /// null takes the architecture's own.
+    /// </summary>
+    public InputPreprocessing? Preprocessing { get; init; }
+
+    /// <summary>Name recorded with the accuracy in the file; null takes <see cref="Dataset.TestName"/>.</summary>
+    public string? TestSetName { get; init; }
 
     /// <summary>The command line, for the report.</summary>
     public string? CommandLine { get; init; }
@@ -130,8 +145,8 @@ public static class CompressionPipeline
     }
 
     /// <summary>Runs the whole pipeline and writes the .dcz and its report.</summary>
-    /// <exception cref="FileNotFoundException">An MNIST file is missing.</exception>
-    /// <exception cref="InvalidDataException">An MNIST file is corrupt.</exception>
+    /// <exception cref="FileNotFoundException">A data file is missing.</exception>
+    /// <exception cref="InvalidDataException">A data file is corrupt, or the data does not fit the architecture.</exception>
     public static CompressionResult Run(CompressionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -142,26 +157,30 @@ public static class CompressionPipeline
         string work = Path.GetFullPath(options.WorkDirectory ?? output + ".work");
         string report = Path.GetFullPath(options.ReportDirectory ?? output + ".report");
 
-        MnistDataset data = Mnist.Load(options.DataDirectory);
-        int sampleLength = arch.InputShape.Aggregate(1, (a, b) => a * b);
-        if (data.Train.PixelsPerImage != sampleLength)
-        {
-            throw new InvalidDataException($"{options.DataDirectory}: images have {data.Train.PixelsPerImage} pixels but {arch.Name} takes {sampleLength} inputs");
-        }
-
+        Dataset data = options.Data
+            ?? (options.DataDirectory is string directory
+                ? DatasetLoader.LoadMnist(directory)
+                : throw new ArgumentException("CompressionOptions needs Data or DataDirectory", nameof(options)));
+        string testSetName = options.TestSetName ?? data.TestName;
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"dcz compress: {arch.Name}, {data.Train.Count} training / {data.Test.Count} test images, seed {options.Seed}, {options.Threads} thread(s)"));
+            $"dcz compress: {arch.Name}, {data.Train.Count} training / {data.Test.Count} test samples, seed {options.Seed}, {options.Threads} thread(s)"));
 
         torch.set_num_threads(options.Threads);
         torch.random.manual_seed(unchecked((long)options.Seed));
-        using var train = new TensorSet("training set", data.Train.Images, data.Train.Labels, data.Train.Count, data.Train.Rows, data.Train.Cols, arch);
-        using var test = new TensorSet("test set", data.Test.Images, data.Test.Labels, data.Test.Count, data.Test.Rows, data.Test.Cols, arch);
+        InputPreprocessing preprocessing = options.Preprocessing ?? InputPreprocessing.From(arch.Preprocessing);
+        using var train = new TensorSet(data.Train, arch, preprocessing);
+        using var test = new TensorSet(data.Test, arch, preprocessing);
+        if (!train.CanShift && new TrainingStageConfig[] { config.Baseline, config.Prune, config.Quantize }.Any(stage => stage.Epochs > 0 && stage.ShiftPixels > 0))
+        {
+            throw new InvalidDataException($"{data.Train.Name}: the samples are feature vectors of shape {LabelledSet.Shape(data.Train.SampleShape)}, not images, so training cannot shift them; set shiftPixels to 0 in every stage of the config");
+        }
+
         using var network = new SpecNetwork(arch);
         options.InitialWeights?.LoadInto(network);
         var states = network.Weighted.Select(w => new LayerState(w)).ToList();
         try
         {
-            var run = new PipelineRun(options, config, network, states, train, test, progress, work, DataHash(data));
+            var run = new PipelineRun(options, config, network, states, train, test, progress, work, DataHash(data), preprocessing.ToString());
             bool finished;
             try
             {
@@ -183,13 +202,13 @@ public static class CompressionPipeline
 
             // Encode, measure on the written bytes, write the final file. An interrupt is honoured
             // up to the write of the .dcz; after it the run finishes its report.
-            DczModel model = ChooseGapBits(new DczExporter(network, states, options.Seed), config);
+            DczModel model = WithPreprocessing(ChooseGapBits(new DczExporter(network, states, options.Seed), config), preprocessing.ToFormat());
             options.Cancellation.ThrowIfCancellationRequested();
             byte[] draftBytes = DczFile.Write(model);
             DczModel readBack = DczFile.Read(draftBytes);
-            progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
-            int correct = CompactModel.Create(readBack).CountCorrect(data.Test.Images, data.Test.Labels, data.Test.Count);
-            var metrics = new RecordedMetrics(options.TestSetName, data.Test.Count, correct);
+            progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test samples...");
+            int correct = RuntimeAccuracy.CountCorrect(CompactModel.Create(readBack), data.Test);
+            var metrics = new RecordedMetrics(testSetName, data.Test.Count, correct);
             byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
             if (!DczFile.Write(DczExporter.WithMetrics(DczFile.Read(finalBytes), metrics)).AsSpan().SequenceEqual(finalBytes))
             {
@@ -259,17 +278,28 @@ public static class CompressionPipeline
         return exporter.Build(widths);
     }
 
-    private static string DataHash(MnistDataset data)
+    private static string DataHash(Dataset data)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (MnistSet set in new[] { data.Train, data.Test })
+        foreach (LabelledSet set in new[] { data.Train, data.Test })
         {
             sha.AppendData(BitConverter.GetBytes(set.Count));
-            sha.AppendData(set.Images);
-            sha.AppendData(set.Labels);
+            foreach (int d in set.SampleShape)
+            {
+                sha.AppendData(BitConverter.GetBytes(d));
+            }
+
+            sha.AppendData(MemoryMarshal.AsBytes(set.Values.AsSpan()));
+            sha.AppendData(MemoryMarshal.AsBytes(set.Labels.AsSpan()));
         }
 
         return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static DczModel WithPreprocessing(DczModel model, Preprocessing preprocessing)
+    {
+        ModelInfo i = model.Info;
+        return new DczModel(new ModelInfo(i.Name, i.InputShape, preprocessing, i.ClassLabels, i.Metrics, i.Producer, i.Seed), model.Layers);
     }
 
     private static string Hash(params string[] parts) =>
@@ -342,7 +372,7 @@ public static class CompressionPipeline
         private readonly string _pruneKey;
         private readonly string _fullKey;
 
-        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet test, ProgressReporter progress, string work, string dataHash)
+        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet test, ProgressReporter progress, string work, string dataHash, string preprocessing)
         {
             _options = options;
             _config = config;
@@ -387,6 +417,7 @@ public static class CompressionPipeline
                 options.InitialWeights?.Fingerprint ?? "default-initialisation",
                 options.Seed.ToString(CultureInfo.InvariantCulture),
                 dataHash,
+                preprocessing,
                 config.BatchSize.ToString(CultureInfo.InvariantCulture),
                 Json(config.Baseline));
             _pruneKey = Hash(_baselineKey, Json(config.Prune));

@@ -23,10 +23,12 @@ internal static class DczReader
         var layers = new DczLayer[layerCount];
         var inspections = new DczLayerInspection[layerCount];
         var shapes = new ShapeBuilder(info.InputShape);
+        long entries = 0;
         for (int i = 0; i < layerCount; i++)
         {
-            inspections[i] = ReadLayer(ref reader, i, version, shapes);
+            inspections[i] = ReadLayer(ref reader, i, version, shapes, DczConstants.MaxWeightEntries - entries);
             layers[i] = inspections[i].Layer;
+            entries += inspections[i].EntryCount;
         }
 
         if (reader.Remaining != 0)
@@ -114,7 +116,7 @@ internal static class DczReader
         long elements = 1;
         for (int i = 0; i < rank; i++)
         {
-            inputShape[i] = r.ReadVarInt(FormattableString.Invariant($"input dimension {i}"), 1, DczConstants.MaxActivationLength);
+            inputShape[i] = r.ReadVarInt(FieldName.Numbered("input dimension", i), 1, DczConstants.MaxActivationLength);
             elements *= inputShape[i];
             if (elements > DczConstants.MaxActivationLength)
             {
@@ -140,12 +142,12 @@ internal static class DczReader
         var std = new float[channels];
         for (int c = 0; c < channels; c++)
         {
-            mean[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing mean" : FormattableString.Invariant($"preprocessing mean[{c}]"));
+            mean[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing mean" : FieldName.Element("preprocessing mean", c));
         }
 
         for (int c = 0; c < channels; c++)
         {
-            std[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing std" : FormattableString.Invariant($"preprocessing std[{c}]"));
+            std[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing std" : FieldName.Element("preprocessing std", c));
             if (std[c] == 0f)
             {
                 throw r.Error(channels == 1 ? "preprocessing std is zero" : FormattableString.Invariant($"preprocessing std[{c}] is zero"));
@@ -157,7 +159,7 @@ internal static class DczReader
         var labels = new string[labelCount];
         for (int i = 0; i < labelCount; i++)
         {
-            labels[i] = r.ReadString(FormattableString.Invariant($"class label {i}"));
+            labels[i] = r.ReadString(FieldName.Numbered("class label", i));
         }
 
         RecordedMetrics? metrics = null;
@@ -183,7 +185,7 @@ internal static class DczReader
     /// Spec §5: op tag, name, (version 2) input references, body length, body — the body parsed
     /// by the op's own reader — then the op's shape rule against the layers before it.
     /// </summary>
-    private static DczLayerInspection ReadLayer(ref SpanReader r, int index, int version, ShapeBuilder shapes)
+    private static DczLayerInspection ReadLayer(ref SpanReader r, int index, int version, ShapeBuilder shapes, long entryBudget)
     {
         int start = r.Position;
         int startOffset = r.FileOffset;
@@ -208,7 +210,7 @@ internal static class DczReader
             inputs = new int[count];
             for (int k = 0; k < count; k++)
             {
-                inputs[k] = r.ReadVarInt(FormattableString.Invariant($"input {k}"), 0, index) - 1;
+                inputs[k] = r.ReadVarInt(FieldName.Numbered("input", k), 0, index) - 1;
             }
         }
         else
@@ -221,7 +223,7 @@ internal static class DczReader
         int bodyOffset = r.FileOffset;
         var body = new SpanReader(r.ReadBytes(bodyLength, "body"), bodyOffset, label);
         var parts = new WeightParts();
-        DczLayer layer = op.Read(ref body, new LayerHeader(name, inputs, version, label), ref parts);
+        DczLayer layer = op.Read(ref body, new LayerHeader(name, inputs, version, label, entryBudget), ref parts);
         if (body.Remaining != 0)
         {
             throw body.Error(FormattableString.Invariant($"the body has {body.Remaining} unparsed bytes at its end"));
