@@ -11,6 +11,9 @@ public sealed class CompressionConfig
     /// <summary>Mini-batch size for every training stage.</summary>
     public int BatchSize { get; set; } = 64;
 
+    /// <summary>The validation split held out of the training set for every choice the run makes.</summary>
+    public ValidationConfig Validation { get; set; } = new();
+
     /// <summary>Dense training.</summary>
     public TrainingStageConfig Baseline { get; set; } = new();
 
@@ -22,6 +25,25 @@ public sealed class CompressionConfig
 
     /// <summary>How the .dcz is encoded.</summary>
     public EncodeConfig Encode { get; set; } = new();
+}
+
+/// <summary>
+/// The validation split: images of the training set held out from training, picked by the run's
+/// seed. Every per-epoch accuracy, every pruning and quantization log line and every choice a
+/// search makes is measured on them; the test set is read only for the dense baseline's reported
+/// error and for the accuracy recorded in the written file.
+/// </summary>
+public sealed class ValidationConfig
+{
+    /// <summary>The default size: 5,000 of MNIST's 60,000 training images, its customary validation split.</summary>
+    public const int DefaultCount = 5000;
+
+    /// <summary>
+    /// Images held out (at most half the training set). 0 turns the split off: training then sees
+    /// every training image and the per-epoch figures are measured on the test set, as before the
+    /// split existed (so such a run reproduces files made then, bit for bit).
+    /// </summary>
+    public int Count { get; set; } = DefaultCount;
 }
 
 /// <summary>Learning-rate schedule over the epochs of one stage.</summary>

@@ -76,7 +76,10 @@ public sealed class CompressionOptions
 /// <param name="WallSeconds">Wall time of this invocation.</param>
 /// <param name="TrainSeconds">Training time summed over this and any resumed earlier invocations.</param>
 /// <param name="ResumedFrom">Which checkpoint the run continued from, or null for a fresh start.</param>
-/// <param name="QuantizedAccuracy">Test accuracy (TorchSharp) right after k-means, before centroid fine-tuning, 0–1.</param>
+/// <param name="QuantizedAccuracy">Accuracy (TorchSharp) right after k-means, before centroid fine-tuning, 0–1, on the validation split (on the test set when the split is off).</param>
+/// <param name="ValidationCount">Images in the validation split (0 when it is off).</param>
+/// <param name="BaselineValidationAccuracy">Validation accuracy of the dense network (TorchSharp), 0–1; null when the split is off.</param>
+/// <param name="ValidationAccuracy">Validation accuracy of the written file (Runtime inference), 0–1; null when the split is off or the run stopped early.</param>
 public sealed record CompressionResult(
     string? OutputPath,
     string? ReportDirectory,
@@ -87,17 +90,35 @@ public sealed record CompressionResult(
     double WallSeconds,
     double TrainSeconds,
     string? ResumedFrom,
-    double? QuantizedAccuracy = null);
+    double? QuantizedAccuracy = null,
+    int ValidationCount = 0,
+    double? BaselineValidationAccuracy = null,
+    double? ValidationAccuracy = null);
 
 /// <summary>One epoch of training, as logged and kept in the checkpoint for the report.</summary>
-public sealed record EpochRecord(string Stage, int Round, int Epoch, int Epochs, double LearningRate, double Loss, double TestAccuracy, double Seconds);
+/// <param name="Stage">baseline, prune or quantize.</param>
+/// <param name="Round">Pruning round (1-based), 0 outside pruning.</param>
+/// <param name="Epoch">Epoch within the stage (1-based).</param>
+/// <param name="Epochs">Epochs of the stage.</param>
+/// <param name="LearningRate">The epoch's learning rate.</param>
+/// <param name="Loss">Mean training loss.</param>
+/// <param name="TestAccuracy">Test accuracy after the epoch, 0–1: set only when the run has no validation split (as runs before it existed did).</param>
+/// <param name="Seconds">Wall time of the epoch.</param>
+/// <param name="ValidationAccuracy">Validation accuracy after the epoch, 0–1; null when the run has no validation split.</param>
+public sealed record EpochRecord(string Stage, int Round, int Epoch, int Epochs, double LearningRate, double Loss, double? TestAccuracy, double Seconds, double? ValidationAccuracy = null)
+{
+    /// <summary>The accuracy measured after the epoch, on whichever split the run evaluates.</summary>
+    public double Accuracy => ValidationAccuracy ?? TestAccuracy ?? double.NaN;
+}
 
 /// <summary>
 /// The Deep Compression pipeline (Han, Mao &amp; Dally 2016) on TorchSharp: dense training,
 /// iterative magnitude pruning with retraining, per-layer k-means weight sharing with centroid
 /// fine-tuning, then the .dcz encoding (relative indices with fillers, Huffman) through the
 /// shared format code. The accuracy written into the file is measured by reading the written
-/// file back and running the Runtime's own inference on the whole test set.
+/// file back and running the Runtime's own inference on the whole test set. Everything measured
+/// along the way is measured on a validation split held out of the training set
+/// (<see cref="ValidationConfig"/>), so no choice depends on the test set.
 /// </summary>
 public static class CompressionPipeline
 {
@@ -136,23 +157,26 @@ public static class CompressionPipeline
             throw new InvalidDataException($"{options.DataDirectory}: images have {data.Train.PixelsPerImage} pixels but {arch.Name} takes {sampleLength} inputs");
         }
 
+        ValidationSplit split = Split(data.Train, config.Validation.Count, options.Seed, options.DataDirectory);
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"dcz compress: {arch.Name}, {data.Train.Count} training / {data.Test.Count} test images, seed {options.Seed}, {options.Threads} thread(s)"));
+            $"dcz compress: {arch.Name}, {split.Train.Count} training / {split.Validation?.Count ?? 0} validation / {data.Test.Count} test images, seed {options.Seed}, {options.Threads} thread(s)"));
 
         torch.set_num_threads(options.Threads);
         torch.random.manual_seed(unchecked((long)options.Seed));
-        using var train = new TensorSet("training set", data.Train.Images, data.Train.Labels, data.Train.Count, data.Train.Rows, data.Train.Cols, arch);
-        using var test = new TensorSet("test set", data.Test.Images, data.Test.Labels, data.Test.Count, data.Test.Rows, data.Test.Cols, arch);
+        using var train = Tensors("training set", split.Train, arch);
+        using TensorSet? validation = split.Validation is MnistSet v ? Tensors("validation set", v, arch) : null;
+        using var test = Tensors("test set", data.Test, arch);
         using var network = new SpecNetwork(arch);
         var states = network.Weighted.Select(w => new LayerState(w)).ToList();
         try
         {
-            var run = new PipelineRun(options, config, network, states, train, test, progress, work, DataHash(data));
+            var run = new PipelineRun(options, config, network, states, train, validation, test, progress, work, DataHash(data));
             bool finished = run.Execute();
             if (!finished)
             {
                 progress.Line($"stopped after step {options.StopAfterSteps}; checkpoint in {work}");
-                return new CompressionResult(null, null, 0, arch.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom);
+                return new CompressionResult(null, null, 0, arch.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom,
+                    ValidationCount: split.Validation?.Count ?? 0, BaselineValidationAccuracy: run.Header.BaselineValidationAccuracy);
             }
 
             // Encode, measure on the written bytes, write the final file.
@@ -176,10 +200,18 @@ public static class CompressionPipeline
 
             AtomicFile.WriteAllBytes(output, finalBytes);
             DczInspection inspection = DczFile.Inspect(finalBytes);
-            progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference)"));
+            double? validationAccuracy = null;
+            if (split.Validation is MnistSet held)
+            {
+                int validationCorrect = CompactModel.Create(readBack).CountCorrect(held.Images, held.Labels, held.Count);
+                validationAccuracy = (double)validationCorrect / held.Count;
+            }
 
-            var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy);
+            progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference){(validationAccuracy is double va ? $", validation accuracy {va * 100:F2} %" : string.Empty)}"));
+
+            var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy,
+                split.Validation?.Count ?? 0, run.Header.BaselineValidationAccuracy, validationAccuracy);
             ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList()));
             progress.Line($"report: {Path.Combine(report, "report.md")}");
             return result;
@@ -231,6 +263,21 @@ public static class CompressionPipeline
         return model;
     }
 
+    internal static TensorSet Tensors(string name, MnistSet set, ArchitectureSpec arch) =>
+        new(name, set.Images, set.Labels, set.Count, set.Rows, set.Cols, arch);
+
+    /// <summary>The run's validation split; a size the training set cannot give is a configuration error naming both.</summary>
+    internal static ValidationSplit Split(MnistSet train, int count, ulong seed, string dataDirectory)
+    {
+        if (count > train.Count / 2)
+        {
+            throw new ConfigException(string.Create(CultureInfo.InvariantCulture,
+                $"validation.count {count} is more than half of the {train.Count} training images in {dataDirectory}; set validation.count lower (0 turns the validation split off)"));
+        }
+
+        return ValidationSplit.Create(train, count, seed);
+    }
+
     private static string DataHash(MnistDataset data)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -277,8 +324,13 @@ public static class CompressionPipeline
 
         public Dictionary<string, double> BaselineStd { get; set; } = new(StringComparer.Ordinal);
 
+        /// <summary>Test accuracy of the dense network (reported beside the paper's baselines; nothing is chosen by it).</summary>
         public double? BaselineAccuracy { get; set; }
 
+        /// <summary>Validation accuracy of the dense network; null without a validation split.</summary>
+        public double? BaselineValidationAccuracy { get; set; }
+
+        /// <summary>Accuracy right after k-means on the evaluation split (validation, or test without a split).</summary>
         public double? QuantizedAccuracy { get; set; }
 
         public int Retries { get; set; }
@@ -299,6 +351,7 @@ public static class CompressionPipeline
         private readonly CompressionConfig _config;
         private readonly IReadOnlyList<LayerState> _states;
         private readonly TensorSet _train;
+        private readonly TensorSet? _validation;
         private readonly TensorSet _test;
         private readonly ProgressReporter _progress;
         private readonly Trainer _trainer;
@@ -310,12 +363,13 @@ public static class CompressionPipeline
         private readonly string _pruneKey;
         private readonly string _fullKey;
 
-        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet test, ProgressReporter progress, string work, string dataHash)
+        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet? validation, TensorSet test, ProgressReporter progress, string work, string dataHash)
         {
             _options = options;
             _config = config;
             _states = states;
             _train = train;
+            _validation = validation;
             _test = test;
             _progress = progress;
             _work = work;
@@ -346,13 +400,27 @@ public static class CompressionPipeline
             // Each stage's key covers everything its result depends on, so a checkpoint is reused
             // exactly when it is the state this configuration would reach (e.g. a run with other
             // quantization settings starts from the same pruned network).
+            // The validation split enters only when it is on, so runs without one keep the keys
+            // (and checkpoints) of runs made before it existed.
             string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
-            _baselineKey = Hash("dcz-v1", options.Architecture.Name, options.Seed.ToString(CultureInfo.InvariantCulture), dataHash, config.BatchSize.ToString(CultureInfo.InvariantCulture), Json(config.Baseline));
+            var baselineParts = new List<string> { "dcz-v1", options.Architecture.Name, options.Seed.ToString(CultureInfo.InvariantCulture), dataHash, config.BatchSize.ToString(CultureInfo.InvariantCulture), Json(config.Baseline) };
+            if (validation is not null)
+            {
+                baselineParts.Add("validation " + validation.Count.ToString(CultureInfo.InvariantCulture));
+            }
+
+            _baselineKey = Hash(baselineParts.ToArray());
             _pruneKey = Hash(_baselineKey, Json(config.Prune));
             _fullKey = Hash(_pruneKey, Json(config.Quantize));
         }
 
         public CheckpointHeader Header { get; private set; } = new();
+
+        /// <summary>The split every choice and log line is measured on: validation, or test when the split is off.</summary>
+        private TensorSet Evaluation => _validation ?? _test;
+
+        /// <summary>How log lines name <see cref="Evaluation"/>.</summary>
+        private string EvaluationName => _validation is null ? "test" : "validation";
 
         public string? ResumedFrom { get; private set; }
 
@@ -438,13 +506,18 @@ public static class CompressionPipeline
                 Header.BaselineAccuracy = (double)correct / _test.Count;
             }
 
+            if (_validation is not null && Header.BaselineValidationAccuracy is null)
+            {
+                Header.BaselineValidationAccuracy = (double)_trainer.CountCorrect(_validation) / _validation.Count;
+            }
+
             foreach (LayerState s in _states)
             {
                 Header.BaselineStd[s.Name] = Pruner.StandardDeviation(s.Layer.Weight);
             }
 
             _progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"dense baseline: test accuracy {Header.BaselineAccuracy * 100:F2} % (error {(1 - Header.BaselineAccuracy) * 100:F2} %)"));
+                $"dense baseline: {(Header.BaselineValidationAccuracy is double v ? $"validation accuracy {v * 100:F2} %, " : string.Empty)}test accuracy {Header.BaselineAccuracy * 100:F2} % (error {(1 - Header.BaselineAccuracy) * 100:F2} %)"));
             Save(BaselineFile, WithKey(_baselineKey));
         }
 
@@ -565,13 +638,15 @@ public static class CompressionPipeline
                 double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
                 _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));
             });
-            int correct = _trainer.CountCorrect(_test);
+            int correct = _trainer.CountCorrect(Evaluation);
             double seconds = _progress.Elapsed - start;
-            double accuracy = (double)correct / _test.Count;
-            Header.History.Add(new EpochRecord(step.Stage, step.Round, step.Epoch + 1, step.Epochs, lr, loss, accuracy, seconds));
+            double accuracy = (double)correct / Evaluation.Count;
+            Header.History.Add(_validation is null
+                ? new EpochRecord(step.Stage, step.Round, step.Epoch + 1, step.Epochs, lr, loss, accuracy, seconds)
+                : new EpochRecord(step.Stage, step.Round, step.Epoch + 1, step.Epochs, lr, loss, null, seconds, accuracy));
             double left = seconds * (remainingEpochs - 1);
             _progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"{label,-28} lr {lr:F5}  loss {loss:F4}  test {accuracy * 100:F2} %  {seconds:F1} s  elapsed {ProgressReporter.Duration(_progress.Elapsed)}  left ~{ProgressReporter.Duration(left)}"));
+                $"{label,-28} lr {lr:F5}  loss {loss:F4}  {(_validation is null ? "test" : "val")} {accuracy * 100:F2} %  {seconds:F1} s  elapsed {ProgressReporter.Duration(_progress.Elapsed)}  left ~{ProgressReporter.Duration(left)}"));
         }
 
         private void Prune(int round)
@@ -591,9 +666,9 @@ public static class CompressionPipeline
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Name} {kept * 100.0 / all:F1} % kept (q {q:F3}, |w| ≥ {threshold:G4})"));
             }
 
-            int correct = _trainer.CountCorrect(_test);
+            int correct = _trainer.CountCorrect(Evaluation);
             string line = string.Create(CultureInfo.InvariantCulture,
-                $"prune {round}/{_config.Prune.Iterations}: {string.Join(", ", parts)}; test {correct * 100.0 / _test.Count:F2} % before retraining");
+                $"prune {round}/{_config.Prune.Iterations}: {string.Join(", ", parts)}; {EvaluationName} {correct * 100.0 / Evaluation.Count:F2} % before retraining");
             Header.PruneLog.Add(line);
             _progress.Line(line);
         }
@@ -610,10 +685,10 @@ public static class CompressionPipeline
                     $"{s.Name} {r.Centroids.Length} centroids ({bits} bits, {r.Iterations} iterations{(r.Converged ? string.Empty : ", capped")})"));
             }
 
-            int correct = _trainer.CountCorrect(_test);
-            Header.QuantizedAccuracy = (double)correct / _test.Count;
+            int correct = _trainer.CountCorrect(Evaluation);
+            Header.QuantizedAccuracy = (double)correct / Evaluation.Count;
             string line = string.Create(CultureInfo.InvariantCulture,
-                $"quantize ({_config.Quantize.Init} init): {string.Join(", ", parts)}; test {correct * 100.0 / _test.Count:F2} % before fine-tuning");
+                $"quantize ({_config.Quantize.Init} init): {string.Join(", ", parts)}; {EvaluationName} {correct * 100.0 / Evaluation.Count:F2} % before fine-tuning");
             Header.PruneLog.Add(line);
             _progress.Line(line);
         }

@@ -129,6 +129,7 @@ public static class ConfigLoader
         }
 
         Check(c.BatchSize is >= 1 and <= 65536, $"batchSize must be 1–65536 (is {c.BatchSize})");
+        Check(c.Validation.Count >= 0, $"validation.count must be ≥ 0 (is {c.Validation.Count})");
         Stage(c.Baseline, "baseline");
         Stage(c.Prune, "prune");
         Stage(c.Quantize, "quantize");
