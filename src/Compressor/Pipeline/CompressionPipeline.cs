@@ -13,7 +13,6 @@ using EmbeddedNets.Compressor.Training;
 using EmbeddedNets.Data;
 using EmbeddedNets.Format;
 using EmbeddedNets.Inference;
-using TorchSharp;
 
 namespace EmbeddedNets.Compressor.Pipeline;
 
@@ -122,9 +121,14 @@ public sealed record EpochRecord(string Stage, int Round, int Epoch, int Epochs,
 /// </summary>
 public static class CompressionPipeline
 {
-    private const string StateFile = "state.ckpt";
-    private const string BaselineFile = "baseline.ckpt";
-    private const string PrunedFile = "pruned.ckpt";
+    /// <summary>The checkpoint of the latest completed step.</summary>
+    internal const string StateFile = "state.ckpt";
+
+    /// <summary>The checkpoint of the trained dense network.</summary>
+    internal const string BaselineFile = "baseline.ckpt";
+
+    /// <summary>The checkpoint at the end of pruning and retraining.</summary>
+    internal const string PrunedFile = "pruned.ckpt";
 
     private static readonly JsonSerializerOptions s_headerJson = new() { WriteIndented = false };
 
@@ -143,86 +147,74 @@ public static class CompressionPipeline
     public static CompressionResult Run(CompressionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var progress = new ProgressReporter(options.Log, options.LiveProgress);
-        ArchitectureSpec arch = options.Architecture;
-        CompressionConfig config = options.Config;
+        using PipelineSession session = PipelineSession.Open(options);
+        ProgressReporter progress = session.Progress;
+        PipelineRun run = session.Run;
+        if (!session.ExecuteThrough(PipelineStage.Complete))
+        {
+            progress.Line($"stopped after step {options.StopAfterSteps}; checkpoint in {session.WorkDirectory}");
+            return new CompressionResult(null, null, 0, session.Architecture.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom,
+                ValidationCount: session.Split.Validation?.Count ?? 0, BaselineValidationAccuracy: run.Header.BaselineValidationAccuracy);
+        }
+
+        return WriteFile(session);
+    }
+
+    /// <summary>
+    /// Encodes the finished network of <paramref name="session"/>, measures the written bytes with
+    /// the Runtime's inference (test set for the recorded accuracy, validation split beside it),
+    /// writes the .dcz and its report.
+    /// </summary>
+    internal static CompressionResult WriteFile(PipelineSession session)
+    {
+        CompressionOptions options = session.Options;
+        ProgressReporter progress = session.Progress;
+        PipelineRun run = session.Run;
+        ArchitectureSpec arch = session.Architecture;
+        CompressionConfig config = session.Config;
+        IReadOnlyList<LayerState> states = session.States;
+        MnistDataset data = session.Data;
+        ValidationSplit split = session.Split;
         string output = Path.GetFullPath(options.OutputPath);
-        string work = Path.GetFullPath(options.WorkDirectory ?? output + ".work");
+        string work = session.WorkDirectory;
         string report = Path.GetFullPath(options.ReportDirectory ?? output + ".report");
 
-        MnistDataset data = Mnist.Load(options.DataDirectory);
-        int sampleLength = arch.InputShape.Aggregate(1, (a, b) => a * b);
-        if (data.Train.PixelsPerImage != sampleLength)
+        // Encode, measure on the written bytes, write the final file.
+        DczModel model = ChooseGapBits(arch, states, config, options.Seed);
+        byte[] draftBytes = DczFile.Write(model);
+        DczModel readBack = DczFile.Read(draftBytes);
+        progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
+        int correct = CompactModel.Create(readBack).CountCorrect(data.Test.Images, data.Test.Labels, data.Test.Count);
+        var metrics = new RecordedMetrics(options.TestSetName, data.Test.Count, correct);
+        byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
+        if (!DczFile.Write(DczExporter.WithMetrics(DczFile.Read(finalBytes), metrics)).AsSpan().SequenceEqual(finalBytes))
         {
-            throw new InvalidDataException($"{options.DataDirectory}: images have {data.Train.PixelsPerImage} pixels but {arch.Name} takes {sampleLength} inputs");
+            throw new InvalidOperationException("the final file does not read back to the model that was measured");
         }
 
-        ValidationSplit split = Split(data.Train, config.Validation.Count, options.Seed, options.DataDirectory);
+        string? outDir = Path.GetDirectoryName(output);
+        if (outDir is not null)
+        {
+            Directory.CreateDirectory(outDir);
+        }
+
+        AtomicFile.WriteAllBytes(output, finalBytes);
+        DczInspection inspection = DczFile.Inspect(finalBytes);
+        double? validationAccuracy = null;
+        if (split.Validation is MnistSet held)
+        {
+            int validationCorrect = CompactModel.Create(readBack).CountCorrect(held.Images, held.Labels, held.Count);
+            validationAccuracy = (double)validationCorrect / held.Count;
+        }
+
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"dcz compress: {arch.Name}, {split.Train.Count} training / {split.Validation?.Count ?? 0} validation / {data.Test.Count} test images, seed {options.Seed}, {options.Threads} thread(s)"));
+            $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference){(validationAccuracy is double va ? $", validation accuracy {va * 100:F2} %" : string.Empty)}"));
 
-        torch.set_num_threads(options.Threads);
-        torch.random.manual_seed(unchecked((long)options.Seed));
-        using var train = Tensors("training set", split.Train, arch);
-        using TensorSet? validation = split.Validation is MnistSet v ? Tensors("validation set", v, arch) : null;
-        using var test = Tensors("test set", data.Test, arch);
-        using var network = new SpecNetwork(arch);
-        var states = network.Weighted.Select(w => new LayerState(w)).ToList();
-        try
-        {
-            var run = new PipelineRun(options, config, network, states, train, validation, test, progress, work, DataHash(data));
-            bool finished = run.Execute();
-            if (!finished)
-            {
-                progress.Line($"stopped after step {options.StopAfterSteps}; checkpoint in {work}");
-                return new CompressionResult(null, null, 0, arch.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom,
-                    ValidationCount: split.Validation?.Count ?? 0, BaselineValidationAccuracy: run.Header.BaselineValidationAccuracy);
-            }
-
-            // Encode, measure on the written bytes, write the final file.
-            DczModel model = ChooseGapBits(arch, states, config, options.Seed);
-            byte[] draftBytes = DczFile.Write(model);
-            DczModel readBack = DczFile.Read(draftBytes);
-            progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
-            int correct = CompactModel.Create(readBack).CountCorrect(data.Test.Images, data.Test.Labels, data.Test.Count);
-            var metrics = new RecordedMetrics(options.TestSetName, data.Test.Count, correct);
-            byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
-            if (!DczFile.Write(DczExporter.WithMetrics(DczFile.Read(finalBytes), metrics)).AsSpan().SequenceEqual(finalBytes))
-            {
-                throw new InvalidOperationException("the final file does not read back to the model that was measured");
-            }
-
-            string? outDir = Path.GetDirectoryName(output);
-            if (outDir is not null)
-            {
-                Directory.CreateDirectory(outDir);
-            }
-
-            AtomicFile.WriteAllBytes(output, finalBytes);
-            DczInspection inspection = DczFile.Inspect(finalBytes);
-            double? validationAccuracy = null;
-            if (split.Validation is MnistSet held)
-            {
-                int validationCorrect = CompactModel.Create(readBack).CountCorrect(held.Images, held.Labels, held.Count);
-                validationAccuracy = (double)validationCorrect / held.Count;
-            }
-
-            progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference){(validationAccuracy is double va ? $", validation accuracy {va * 100:F2} %" : string.Empty)}"));
-
-            var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy,
-                split.Validation?.Count ?? 0, run.Header.BaselineValidationAccuracy, validationAccuracy);
-            ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList()));
-            progress.Line($"report: {Path.Combine(report, "report.md")}");
-            return result;
-        }
-        finally
-        {
-            foreach (LayerState s in states)
-            {
-                s.Dispose();
-            }
-        }
+        var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy,
+            split.Validation?.Count ?? 0, run.Header.BaselineValidationAccuracy, validationAccuracy);
+        ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList()));
+        progress.Line($"report: {Path.Combine(report, "report.md")}");
+        return result;
     }
 
     /// <summary>
@@ -278,7 +270,7 @@ public static class CompressionPipeline
         return ValidationSplit.Create(train, count, seed);
     }
 
-    private static string DataHash(MnistDataset data)
+    internal static string DataHash(MnistDataset data)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (MnistSet set in new[] { data.Train, data.Test })
@@ -291,7 +283,7 @@ public static class CompressionPipeline
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private static string Hash(params string[] parts) =>
+    internal static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", parts))));
 
     private static Dictionary<string, float[]>? LoadWeights(string work, string file, IReadOnlyList<LayerState> states)
@@ -345,7 +337,7 @@ public static class CompressionPipeline
     private readonly record struct Step(StepKind Kind, string Stage, int Round, int Epoch, int Epochs);
 
     /// <summary>The state of one invocation: the plan of steps, the checkpoints, the training loop.</summary>
-    private sealed class PipelineRun
+    internal sealed class PipelineRun
     {
         private readonly CompressionOptions _options;
         private readonly CompressionConfig _config;
@@ -416,6 +408,18 @@ public static class CompressionPipeline
 
         public CheckpointHeader Header { get; private set; } = new();
 
+        /// <summary>Steps of the plan up to the end of dense training.</summary>
+        public int BaselineEnd => _baselineEnd;
+
+        /// <summary>Steps of the plan up to the end of pruning and retraining.</summary>
+        public int PruneEnd => _pruneEnd;
+
+        /// <summary>Steps of the whole plan.</summary>
+        public int PlanLength => _plan.Count;
+
+        /// <summary>The training loop over this run's network.</summary>
+        public Trainer Trainer => _trainer;
+
         /// <summary>The split every choice and log line is measured on: validation, or test when the split is off.</summary>
         private TensorSet Evaluation => _validation ?? _test;
 
@@ -424,12 +428,17 @@ public static class CompressionPipeline
 
         public string? ResumedFrom { get; private set; }
 
-        /// <summary>Runs the plan from wherever a checkpoint leaves it; false when stopped early.</summary>
-        public bool Execute()
+        /// <summary>
+        /// Runs the plan from wherever a checkpoint leaves it up to step <paramref name="end"/>
+        /// (exclusive; the whole plan by default); false when <see cref="CompressionOptions.StopAfterSteps"/> stopped it first.
+        /// A checkpoint past <paramref name="end"/> is not resumed from.
+        /// </summary>
+        public bool Execute(int? end = null)
         {
+            int last = end ?? _plan.Count;
             if (_options.Resume)
             {
-                TryResume();
+                TryResume(last);
             }
             else
             {
@@ -438,6 +447,10 @@ public static class CompressionPipeline
 
             Directory.CreateDirectory(_work);
             int total = _plan.Count;
+            if (Header.Completed > last)
+            {
+                throw new InvalidOperationException($"the run is at step {Header.Completed}, past step {last}");
+            }
             double stepSeconds = 0;
             int timedSteps = 0;
             if (Header.Completed == 0 && _baselineEnd == 0)
@@ -445,7 +458,7 @@ public static class CompressionPipeline
                 FinishBaseline();
             }
 
-            for (int i = Header.Completed; i < total; i++)
+            for (int i = Header.Completed; i < last; i++)
             {
                 if (_options.StopAfterSteps is int stop && i >= stop)
                 {
@@ -535,10 +548,15 @@ public static class CompressionPipeline
             archive.Save(Path.Combine(_work, file));
         }
 
-        private void TryResume()
+        private void TryResume(int last)
         {
             foreach ((string file, string key, int completed) in new[] { (StateFile, _fullKey, -1), (PrunedFile, _pruneKey, _pruneEnd), (BaselineFile, _baselineKey, _baselineEnd) })
             {
+                if (completed > last)
+                {
+                    continue;
+                }
+
                 string path = Path.Combine(_work, file);
                 if (!File.Exists(path))
                 {
@@ -558,7 +576,7 @@ public static class CompressionPipeline
                     continue;
                 }
 
-                if (header is null || header.Key != key || header.Format != 1)
+                if (header is null || header.Key != key || header.Format != 1 || (completed < 0 && header.Completed > last))
                 {
                     continue;
                 }
