@@ -104,7 +104,7 @@ internal sealed class BenchCase
         Preprocessing p = model.Info.Preprocessing;
         for (int i = 0; i < ImageCount; i++)
         {
-            SparseKernels.Preprocess(test.GetImage(i), p.Scale, p.Mean, p.Std, inputs.AsSpan(i * inputLength, inputLength));
+            LayerKernels.Preprocess(test.GetImage(i), p.Scale, p.Mean.ToArray(), p.Std.ToArray(), inputLength / model.Info.InputShape[0], inputs.AsSpan(i * inputLength, inputLength));
         }
 
         return new BenchCase(name, fileBytes, model, inputs);

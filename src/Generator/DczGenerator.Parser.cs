@@ -108,8 +108,8 @@ public sealed partial class DczGenerator
             OutputLength: inspection.Shapes.OutputLength,
             MaxActivationLength: Math.Max(1, inspection.Shapes.MaxActivationLength),
             ScaleBits: FloatBits.ToBits(info.Preprocessing.Scale),
-            MeanBits: FloatBits.ToBits(info.Preprocessing.Mean),
-            StdBits: FloatBits.ToBits(info.Preprocessing.Std),
+            MeanBits: FloatBits.ToBits(info.Preprocessing.Mean[0]),
+            StdBits: FloatBits.ToBits(info.Preprocessing.Std[0]),
             ClassLabels: new EquatableArray<string>(info.ClassLabels.ToArray()),
             HasMetrics: info.Metrics is not null,
             TestSetName: info.Metrics?.TestSetName ?? string.Empty,
@@ -143,8 +143,8 @@ public sealed partial class DczGenerator
                 kw = conv.KernelWidth;
                 sh = conv.StrideHeight;
                 sw = conv.StrideWidth;
-                ph = conv.PaddingHeight;
-                pw = conv.PaddingWidth;
+                ph = conv.PadTop;
+                pw = conv.PadLeft;
                 weights = conv.Weights;
                 bias = conv.Bias;
                 break;

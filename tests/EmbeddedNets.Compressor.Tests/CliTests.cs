@@ -86,6 +86,11 @@ public sealed class CliTests : IDisposable
     [Theory]
     [InlineData(new string[0], "no command given")]
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
+    [InlineData(new[] { "compres", "--model", "lenet-5" }, "unknown command 'compres'; did you mean 'compress'?")]
+    [InlineData(new[] { "inspect", "--jsn", "a.dcz" }, "unknown option '--jsn'; did you mean '--json'?")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--model", "lenet-5", "--data", "x", "--out", "y.dcz" }, "--model given 2 times")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--seed" }, "--seed needs a value")]
+    [InlineData(new[] { "help", "frobnicate" }, "unknown command 'frobnicate'")]
     [InlineData(new[] { "inspect" }, "missing FILE.dcz")]
     [InlineData(new[] { "inspect", "nope.dcz" }, "model file 'nope.dcz' does not exist")]
     [InlineData(new[] { "compress", "--data", "x", "--out", "y.dcz" }, "missing --model")]
@@ -143,12 +148,46 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("   at ", err);
     }
 
-    [Fact]
-    public void Help_PrintsUsage_Exit0()
+    [Theory]
+    [InlineData("help")]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public void Help_ListsEveryCommand_Exit0(string option)
     {
-        (int code, string output, _) = Run("help");
+        (int code, string output, _) = Run(option);
 
         Assert.Equal(0, code);
-        Assert.Contains("dcz compress --model NAME --data DIR --out FILE.dcz", output);
+        foreach (string command in new[] { "compress", "inspect", "eval", "download-mnist", "slice" })
+        {
+            Assert.Contains("  " + command, output);
+        }
+
+        Assert.Contains("130 interrupted", output);
+    }
+
+    [Theory]
+    [InlineData("help", "compress")]
+    [InlineData("compress", "--help")]
+    public void Help_OfACommand_ListsItsOptions(string first, string second)
+    {
+        (int code, string output, _) = Run(first, second);
+
+        Assert.Equal(0, code);
+        foreach (string option in new[] { "--model <NAME>", "--data <DIR>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
+        {
+            Assert.Contains(option, output);
+        }
+
+        Assert.DoesNotContain("--stop-after-steps", output);
+    }
+
+    [Fact]
+    public void UsageError_IsOneLine()
+    {
+        (int code, string output, string err) = Run("compress", "--model", "lenet-5");
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal("dcz: missing --data; missing --out (see 'dcz compress --help')" + Environment.NewLine, err);
     }
 }

@@ -3,8 +3,8 @@ extern alias RuntimeAsm;
 using System.Reflection;
 using EmbeddedNets.Format;
 using CompactModel = RuntimeAsm::EmbeddedNets.Inference.CompactModel;
-using Mnist = RuntimeAsm::EmbeddedNets.Data.Mnist;
-using MnistSet = RuntimeAsm::EmbeddedNets.Data.MnistSet;
+using Mnist = EmbeddedNets.Data.Mnist;
+using MnistSet = EmbeddedNets.Data.MnistSet;
 
 namespace EmbeddedNets.Generator.Tests;
 

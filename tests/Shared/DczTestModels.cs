@@ -300,7 +300,7 @@ public static class DczTestModels
         ModelInfo a = expected.Info, b = actual.Info;
         Check(a.Name == b.Name, "name");
         Check(a.InputShape.SequenceEqual(b.InputShape), "input shape");
-        Check(Same(a.Preprocessing.Scale, b.Preprocessing.Scale) && Same(a.Preprocessing.Mean, b.Preprocessing.Mean) && Same(a.Preprocessing.Std, b.Preprocessing.Std), "preprocessing");
+        Check(Same(a.Preprocessing.Scale, b.Preprocessing.Scale) && a.Preprocessing.Mean.Count == b.Preprocessing.Mean.Count && a.Preprocessing.Mean.Zip(b.Preprocessing.Mean, Same).All(x => x) && a.Preprocessing.Std.Count == b.Preprocessing.Std.Count && a.Preprocessing.Std.Zip(b.Preprocessing.Std, Same).All(x => x), "preprocessing");
         Check(a.ClassLabels.SequenceEqual(b.ClassLabels, StringComparer.Ordinal), "class labels");
         Check((a.Metrics is null) == (b.Metrics is null), "metrics presence");
         if (a.Metrics is not null && b.Metrics is not null)
@@ -356,7 +356,7 @@ public static class DczTestModels
                 var cb = (Conv2dLayer)b;
                 if (ca.InChannels != cb.InChannels || ca.OutChannels != cb.OutChannels || ca.KernelHeight != cb.KernelHeight
                     || ca.KernelWidth != cb.KernelWidth || ca.StrideHeight != cb.StrideHeight || ca.StrideWidth != cb.StrideWidth
-                    || ca.PaddingHeight != cb.PaddingHeight || ca.PaddingWidth != cb.PaddingWidth)
+                    || ca.Groups != cb.Groups || ca.PadTop != cb.PadTop || ca.PadLeft != cb.PadLeft || ca.PadBottom != cb.PadBottom || ca.PadRight != cb.PadRight)
                 {
                     return "conv parameters differ";
                 }

@@ -117,7 +117,7 @@ internal sealed class DenseNetwork
             _bias = c.Bias;
             (_cin, _inH, _inW) = (s.InputShape[0], s.InputShape[1], s.InputShape[2]);
             (_outH, _outW) = (s.OutputShape[1], s.OutputShape[2]);
-            (_kh, _kw, _sh, _sw, _ph, _pw) = (c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.PaddingHeight, c.PaddingWidth);
+            (_kh, _kw, _sh, _sw, _ph, _pw) = (c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.PadTop, c.PadLeft);
             _patch = _cin * _kh * _kw;
             _positions = _outH * _outW;
             _patchMajor = _patch >= _positions;

@@ -129,7 +129,7 @@ internal sealed class TorchEngine : IDisposable
     {
         Tensor w = Keep(torch.tensor(c.Weights.ToDense(), [c.OutChannels, c.InChannels, c.KernelHeight, c.KernelWidth]));
         Tensor b = Keep(torch.tensor(c.Bias));
-        long[] strides = [c.StrideHeight, c.StrideWidth], padding = [c.PaddingHeight, c.PaddingWidth];
+        long[] strides = [c.StrideHeight, c.StrideWidth], padding = [c.PadTop, c.PadLeft];
         if (!im2col)
         {
             return x => nn.functional.conv2d(x, w, b, strides: strides, padding: padding);
@@ -139,12 +139,12 @@ internal sealed class TorchEngine : IDisposable
         // matmul with the [out, C·kh·kw] kernel matrix, add the bias, view as [N, out, oh, ow].
         Tensor kernels = Keep(w.reshape(c.OutChannels, -1));
         Tensor bias = Keep(b.reshape(1, c.OutChannels, 1));
-        (long, long) kernel = (c.KernelHeight, c.KernelWidth), stride = (c.StrideHeight, c.StrideWidth), pad = (c.PaddingHeight, c.PaddingWidth);
+        (long, long) kernel = (c.KernelHeight, c.KernelWidth), stride = (c.StrideHeight, c.StrideWidth), pad = (c.PadTop, c.PadLeft);
         return x =>
         {
             long n = x.shape[0], h = x.shape[2], wd = x.shape[3];
-            long oh = ModelShapes.SlidingWindowOutput(h, c.KernelHeight, c.StrideHeight, c.PaddingHeight);
-            long ow = ModelShapes.SlidingWindowOutput(wd, c.KernelWidth, c.StrideWidth, c.PaddingWidth);
+            long oh = ModelShapes.SlidingWindowOutput(h, c.KernelHeight, c.StrideHeight, c.PadTop);
+            long ow = ModelShapes.SlidingWindowOutput(wd, c.KernelWidth, c.StrideWidth, c.PadLeft);
             Tensor columns = nn.functional.unfold(x, kernel, padding: pad, stride: stride);
             return kernels.matmul(columns).add_(bias, _one).view(n, c.OutChannels, oh, ow);
         };

@@ -71,7 +71,7 @@ internal static class OnnxModelWriter
                     graph.WriteMessage(GraphNode, Node("Conv", id, [current, id + "_W", id + "_B"], output)
                         .WriteMessage(NodeAttribute, IntsAttribute("kernel_shape", c.KernelHeight, c.KernelWidth))
                         .WriteMessage(NodeAttribute, IntsAttribute("strides", c.StrideHeight, c.StrideWidth))
-                        .WriteMessage(NodeAttribute, IntsAttribute("pads", c.PaddingHeight, c.PaddingWidth, c.PaddingHeight, c.PaddingWidth)));
+                        .WriteMessage(NodeAttribute, IntsAttribute("pads", c.PadTop, c.PadLeft, c.PadBottom, c.PadRight)));
                     break;
                 case MaxPool2dLayer p:
                     graph.WriteMessage(GraphNode, Node("MaxPool", id, [current], output)

@@ -1,16 +1,15 @@
-using System.Diagnostics;
-using System.Globalization;
-using EmbeddedNets.Compressor.Data;
-using EmbeddedNets.Compressor.Models;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using EmbeddedNets.Compressor.Commands;
 using EmbeddedNets.Compressor.Pipeline;
-using EmbeddedNets.Compressor.Reporting;
-using EmbeddedNets.Data;
-using EmbeddedNets.Format;
-using EmbeddedNets.Inference;
 
 namespace EmbeddedNets.Compressor;
 
-/// <summary>Command-line entry point of the dcz tool.</summary>
+/// <summary>
+/// Command-line entry point of the dcz tool, on System.CommandLine: builds the command tree from
+/// <see cref="CreateCommands"/>, turns parse errors into one line with a suggestion for a
+/// mistyped name, runs the command, and maps its exceptions to one-line messages and exit codes.
+/// </summary>
 public static class Cli
 {
     /// <summary>Exit code of a successful command.</summary>
@@ -22,82 +21,236 @@ public static class Cli
     /// <summary>Exit code when the command line itself is wrong.</summary>
     public const int UsageError = 2;
 
-    private const string Usage = """
-        dcz — Deep Compression (pruning, trained quantization, Huffman coding) to .dcz files
+    /// <summary>Exit code when Ctrl-C or SIGTERM stopped the command (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 
-        usage:
-          dcz compress --model NAME --data DIR --out FILE.dcz [--seed N] [--config FILE.json]
-                       [--report DIR] [--work DIR] [--threads N] [--no-resume]
-              Train NAME on MNIST in DIR, prune, quantize, Huffman-code and write FILE.dcz with
-              the accuracy of the written file (Runtime inference) and a report folder
-              (default FILE.dcz.report/). Checkpoints go to FILE.dcz.work/ (or --work) and a
-              matching one is resumed automatically. Models: lenet-300-100, lenet-5.
-          dcz inspect FILE.dcz [--json]
-              Per-layer table (paper Tables 2–3): weights, kept %, bits before and after
-              Huffman coding, bytes, compression ratio, recorded accuracy.
-          dcz eval FILE.dcz --data DIR
-              Accuracy of FILE.dcz on the MNIST test set in DIR with the Runtime's C# inference.
-          dcz download-mnist DIR
-              Download the four MNIST files from the canonical mirrors and verify their SHA-256.
-          dcz slice --data DIR --out DIR [--train N] [--test N]
-              Write the first N training / test images of an MNIST folder as a smaller one.
-          dcz help
+    private const string Description =
+        "dcz — Deep Compression (pruning, trained quantization, Huffman coding) to .dcz files.\n" +
+        "Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.";
 
-        options:
-          --verbose   print stack traces of failures
-        exit codes: 0 success, 1 failure, 2 usage error
-        """;
+    /// <summary>Runs one command as the process does: console streams, live progress on a terminal; returns the exit code.</summary>
+    /// <remarks>
+    /// Ctrl-C and SIGTERM stop an interruptible command (<see cref="DczCommand.Interruptible"/>) at
+    /// its next safe point with exit code <see cref="Interrupted"/>; a second signal ends the process.
+    /// </remarks>
+    public static int Run(string[] args)
+    {
+        using var interrupts = new InterruptHandler(Console.Error);
+        return Run(args, Console.Out, Console.Error, live: ProgressReporter.TerminalIsInteractive, interrupts.Token, armed => interrupts.Armed = armed);
+    }
 
-    /// <summary>Runs one command; returns the process exit code.</summary>
-    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+    /// <summary>Runs one command writing plain output to the given streams; returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdout, stderr, live: false, CancellationToken.None);
 
-    /// <summary>Runs one command writing to the given streams; returns the process exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// The commands of dcz, in the order help lists them. A new command is a
+    /// <see cref="DczCommand"/> subclass added to this list; nothing else changes.
+    /// </summary>
+    internal static IReadOnlyList<DczCommand> CreateCommands() =>
+    [
+        new CompressCommand(),
+        new InspectCommand(),
+        new EvalCommand(),
+        new DownloadMnistCommand(),
+        new SliceCommand(),
+    ];
+
+    /// <param name="args">The command line.</param>
+    /// <param name="stdout">Results and progress.</param>
+    /// <param name="stderr">Errors.</param>
+    /// <param name="live">Draw live progress (stdout is a terminal).</param>
+    /// <param name="cancellation">Stops an interruptible command.</param>
+    /// <param name="arm">Told true while an interruptible command runs, false after.</param>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool live, CancellationToken cancellation, Action<bool>? arm = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        bool verbose = args.Contains("--verbose", StringComparer.Ordinal);
-        string[] rest = args.Where(a => a != "--verbose").ToArray();
-        try
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var verbose = new Option<bool>("--verbose") { Description = "print stack traces of failures", Recursive = true };
+        var context = new CliContext(stdout, stderr, live, cancellation, "dcz " + string.Join(' ', args.Select(Quote)));
+        RootCommand root = BuildRoot(verbose, context, arm ?? (_ => { }));
+        var invocation = new InvocationConfiguration
         {
-            if (rest.Length == 0)
+            Output = stdout,
+            Error = stderr,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+        };
+
+        ParseResult parse = root.Parse(args);
+        if (Problems(parse) is { Count: > 0 } problems)
+        {
+            string command = parse.CommandResult.Command is DczCommand c ? "dcz " + c.Name : "dcz";
+            stderr.WriteLine($"dcz: {string.Join("; ", problems)} (see '{command} --help')");
+            return UsageError;
+        }
+
+        // The selected command's action, help (--help, -h, help COMMAND), --version or a directive.
+        return parse.Invoke(invocation);
+    }
+
+    private static RootCommand BuildRoot(Option<bool> verbose, CliContext context, Action<bool> arm)
+    {
+        var root = new RootCommand(Description);
+        root.Add(verbose);
+        root.SetAction(parse =>
+        {
+            parse.InvocationConfiguration.Error.WriteLine("dcz: no command given (see 'dcz --help')");
+            return UsageError;
+        });
+        IReadOnlyList<DczCommand> commands = CreateCommands();
+        foreach (DczCommand command in commands)
+        {
+            root.Add(command);
+            command.SetAction(parse => Execute(command, parse, context, parse.GetValue(verbose), arm));
+        }
+        var help = new Command("help", "Show help for dcz or for one command.");
+        var topic = new Argument<string?>("COMMAND") { Description = "the command to explain", Arity = ArgumentArity.ZeroOrOne };
+        topic.CompletionSources.Add(commands.Select(c => c.Name).ToArray());
+        help.Add(topic);
+        help.SetAction(parse =>
+        {
+            string? name = parse.GetValue(topic);
+            if (name is not null && !commands.Any(c => c.Name == name))
             {
-                throw new UsageException("no command given");
+                parse.InvocationConfiguration.Error.WriteLine($"dcz: unknown command '{name}'{Suggestion(name, commands.Select(c => c.Name))} (see 'dcz --help')");
+                return UsageError;
             }
 
-            var a = new Arguments(rest.Skip(1));
-            switch (rest[0])
+            return root.Parse(name is null ? ["--help"] : [name, "--help"]).Invoke(parse.InvocationConfiguration);
+        });
+        root.Add(help);
+        return root;
+    }
+
+    /// <summary>Parse errors and unmatched tokens, each as one line in the tool's words.</summary>
+    private static List<string> Problems(ParseResult parse)
+    {
+        var problems = new List<string>();
+        Command command = parse.CommandResult.Command;
+        IEnumerable<string> optionNames = command.Options
+            .Concat(parse.RootCommandResult.Command.Options.Where(o => o.Recursive))
+            .Where(o => !o.Hidden)
+            .SelectMany(o => o.Aliases.Prepend(o.Name))
+            .Distinct(StringComparer.Ordinal);
+
+        // A mistyped option before a positional is taken as the positional's value: name it as
+        // what it is, and leave out the confusing consequences.
+        foreach (ArgumentResult argument in parse.CommandResult.Children.OfType<ArgumentResult>())
+        {
+            foreach (Token token in argument.Tokens.Where(t => t.Value.Length > 1 && t.Value.StartsWith('-')))
             {
-                case "compress":
-                    return Compress(a, stdout, args);
-                case "inspect":
-                    return Inspect(a, stdout);
-                case "eval":
-                    return Eval(a, stdout);
-                case "download-mnist":
-                    return DownloadMnist(a, stdout);
-                case "slice":
-                    return Slice(a, stdout);
-                case "help" or "--help" or "-h":
-                    stdout.Write(Usage);
-                    return Success;
-                default:
-                    throw new UsageException($"unknown command '{rest[0]}'");
+                problems.Add($"unknown option '{token.Value}'{Suggestion(token.Value, optionNames)}");
             }
+        }
+
+        if (problems.Count > 0)
+        {
+            return problems;
+        }
+
+        // After an unknown command, the rest of the line means nothing: name the command alone.
+        IEnumerable<string> unmatched = command is RootCommand ? parse.UnmatchedTokens.Take(1) : parse.UnmatchedTokens;
+        foreach (string token in unmatched)
+        {
+            bool isOption = token.Length > 1 && token.StartsWith('-');
+            IEnumerable<string> candidates = isOption ? optionNames : command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
+            string what = isOption ? "unknown option" : command is RootCommand ? "unknown command" : "unexpected argument";
+            problems.Add($"{what} '{token}'{Suggestion(token, candidates)}");
+        }
+
+        foreach (ParseError error in parse.Errors)
+        {
+            string message = error.SymbolResult switch
+            {
+                OptionResult { IdentifierToken: null } o => $"missing {o.Option.Name}",
+                OptionResult { Tokens.Count: 0 } o => $"{o.Option.Name} needs a value",
+                OptionResult { IdentifierTokenCount: > 1 } o => $"{o.Option.Name} given {o.IdentifierTokenCount} times",
+                ArgumentResult { Tokens.Count: 0 } a => $"missing {a.Argument.Name}",
+                _ => error.Message.TrimEnd('.'),
+            };
+            if (!problems.Contains(message, StringComparer.Ordinal) && !IsUnmatchedTokenError(error, parse))
+            {
+                problems.Add(message);
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The parser's own error for a token already reported above (it is only raised for the root command).</summary>
+    private static bool IsUnmatchedTokenError(ParseError error, ParseResult parse) =>
+        parse.UnmatchedTokens.Any(t => error.Message == $"Unrecognized command or argument '{t}'.");
+
+    /// <summary><c>; did you mean 'x'?</c> for the closest candidate within a small edit distance, else empty.</summary>
+    internal static string Suggestion(string token, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (string candidate in candidates)
+        {
+            int distance = EditDistance(token, candidate);
+            if (distance < bestDistance)
+            {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+
+        int allowed = Math.Max(1, token.TrimStart('-').Length / 3);
+        return best is not null && bestDistance <= allowed ? $"; did you mean '{best}'?" : string.Empty;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var row = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            row[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
+    }
+
+    private static int Execute(DczCommand command, ParseResult parse, CliContext context, bool verbose, Action<bool> arm)
+    {
+        TextWriter stderr = context.Error;
+        try
+        {
+            arm(command.Interruptible);
+            return command.Run(parse, context);
         }
         catch (UsageException e)
         {
-            stderr.WriteLine("dcz: " + e.Message);
-            stderr.WriteLine("run 'dcz help' for usage");
+            stderr.WriteLine($"dcz: {e.Message} (see 'dcz {command.Name} --help')");
             return UsageError;
         }
         catch (ConfigException e)
         {
-            stderr.WriteLine("dcz: " + e.Message);
+            stderr.WriteLine("dcz: " + OneLine(e));
             return UsageError;
+        }
+        catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+        {
+            stderr.WriteLine("dcz: interrupted");
+            return Interrupted;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException or InvalidOperationException or HttpRequestException or ArgumentException)
         {
-            stderr.WriteLine("dcz: " + e.Message);
+            stderr.WriteLine("dcz: " + OneLine(e));
             if (verbose)
             {
                 stderr.WriteLine(e.ToString());
@@ -105,258 +258,32 @@ public static class Cli
 
             return Failure;
         }
-    }
-
-    private static int Compress(Arguments a, TextWriter stdout, string[] original)
-    {
-        string modelName = a.Required("--model");
-        string data = a.Required("--data");
-        string output = a.Required("--out");
-        string? configPath = a.Optional("--config");
-        string? report = a.Optional("--report");
-        string? work = a.Optional("--work");
-        ulong seed = a.UInt64("--seed", 1);
-        int threads = a.Int32("--threads", DefaultThreads, 1, 256);
-        bool noResume = a.Flag("--no-resume");
-        int? stopAfter = a.Optional("--stop-after-steps") is string s ? ParseInt(s, "--stop-after-steps", 0, int.MaxValue) : null;
-        a.EnsureConsumed();
-
-        ArchitectureSpec architecture = Architectures.Find(modelName)
-            ?? throw new UsageException($"unknown model '{modelName}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))})");
-        if (!output.EndsWith(".dcz", StringComparison.OrdinalIgnoreCase))
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new UsageException($"--out '{output}' should end in .dcz");
-        }
-
-        string? configJson = null;
-        if (configPath is not null)
-        {
-            if (!File.Exists(configPath))
+            // A bug, not a user error: still one line, with the stack trace on request.
+            stderr.WriteLine($"dcz: internal error ({e.GetType().Name}): {OneLine(e)}{(verbose ? string.Empty : "; --verbose prints the stack trace")}");
+            if (verbose)
             {
-                throw new UsageException($"config file '{configPath}' does not exist");
+                stderr.WriteLine(e.ToString());
             }
 
-            configJson = File.ReadAllText(configPath);
+            return Failure;
         }
-
-        CompressionConfig config = ConfigLoader.Load(architecture, configJson, configPath ?? "config");
-        if (!Directory.Exists(data))
+        finally
         {
-            throw new UsageException($"--data folder '{data}' does not exist");
+            arm(false);
         }
-
-        var options = new CompressionOptions
-        {
-            Architecture = architecture,
-            Config = config,
-            DataDirectory = data,
-            OutputPath = output,
-            ReportDirectory = report,
-            WorkDirectory = work,
-            Seed = seed,
-            Threads = threads,
-            Resume = !noResume,
-            CommandLine = "dcz " + string.Join(' ', original.Select(Quote)),
-            Log = stdout,
-            LiveProgress = ReferenceEquals(stdout, Console.Out) && ProgressReporter.DefaultLive,
-            StopAfterSteps = stopAfter,
-        };
-        CompressionPipeline.Run(options);
-        return Success;
     }
 
-    /// <summary>
-    /// One thread: results depend on the thread count, so the default is fixed rather than the core
-    /// count, and on a busy machine one thread is several times faster than two spinning OpenMP
-    /// workers (17 s vs 75 s for the same short run here).
-    /// </summary>
-    private static int DefaultThreads => 1;
-
-    private static int Inspect(Arguments a, TextWriter stdout)
+    /// <summary>An exception's message on one line, without .NET's parameter-name suffix.</summary>
+    internal static string OneLine(Exception e)
     {
-        string file = a.Positional("FILE.dcz");
-        bool json = a.Flag("--json");
-        a.EnsureConsumed();
-        byte[] bytes = ReadModelFile(file);
-        DczInspection inspection = DczFile.Inspect(bytes);
-        var table = new InspectionTable(inspection);
-        stdout.Write(json ? table.ToJson(file) + Environment.NewLine : table.ToText(file));
-        return Success;
-    }
-
-    private static int Eval(Arguments a, TextWriter stdout)
-    {
-        string file = a.Positional("FILE.dcz");
-        string data = a.Required("--data");
-        a.EnsureConsumed();
-        byte[] bytes = ReadModelFile(file);
-        if (!Directory.Exists(data))
-        {
-            throw new UsageException($"--data folder '{data}' does not exist");
-        }
-
-        CompactModel model = CompactModel.Load(bytes);
-        MnistSet test = Mnist.LoadTest(data);
-        if (test.PixelsPerImage != model.InputLength)
-        {
-            throw new InvalidDataException($"{file} takes {model.InputLength} inputs but the images in {data} have {test.PixelsPerImage} pixels");
-        }
-
-        var clock = Stopwatch.StartNew();
-        int correct = model.CountCorrect(test.Images, test.Labels, test.Count);
-        double ms = clock.Elapsed.TotalMilliseconds;
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{file}: {correct}/{test.Count} correct = {correct * 100.0 / test.Count:F2} % accuracy (error {(test.Count - correct) * 100.0 / test.Count:F2} %), {ms * 1000 / test.Count:F1} µs per image"));
-        stdout.WriteLine(InspectionTable.AccuracyLine(model.Model.Info.Metrics));
-        return Success;
-    }
-
-    private static int DownloadMnist(Arguments a, TextWriter stdout)
-    {
-        string directory = a.Positional("DIR");
-        a.EnsureConsumed();
-        using var downloader = new MnistDownloader(log: stdout);
-        IReadOnlyList<MnistDownloadOutcome> outcomes = downloader.DownloadAsync(directory).GetAwaiter().GetResult();
-        stdout.WriteLine($"{outcomes.Count} verified MNIST files in {Path.GetFullPath(directory)}");
-        return Success;
-    }
-
-    private static int Slice(Arguments a, TextWriter stdout)
-    {
-        string source = a.Required("--data");
-        string destination = a.Required("--out");
-        int train = a.Int32("--train", 4000, 0, int.MaxValue);
-        int test = a.Int32("--test", 1000, 0, int.MaxValue);
-        a.EnsureConsumed();
-        foreach (string path in MnistSlice.Write(source, destination, train, test))
-        {
-            stdout.WriteLine(path);
-        }
-
-        return Success;
-    }
-
-    private static byte[] ReadModelFile(string file)
-    {
-        if (!File.Exists(file))
-        {
-            throw new UsageException($"model file '{file}' does not exist");
-        }
-
-        byte[] bytes = File.ReadAllBytes(file);
-        return bytes;
+        string message = e is ArgumentException { ParamName: string name } a
+            ? a.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal)
+            : e.Message;
+        return string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     private static string Quote(string arg) =>
         arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./=:+,".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    private static int ParseInt(string value, string name, int min, int max) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
-            ? n
-            : throw new UsageException($"{name} must be an integer in {min}–{max} (got '{value}')");
-
-    /// <summary>A simple option parser: <c>--name value</c>, <c>--flag</c> and positionals; everything must be consumed.</summary>
-    private sealed class Arguments
-    {
-        private readonly List<string> _items;
-        private readonly bool[] _used;
-
-        public Arguments(IEnumerable<string> items)
-        {
-            _items = items.ToList();
-            _used = new bool[_items.Count];
-        }
-
-        public string? Optional(string name)
-        {
-            string? value = null;
-            for (int i = 0; i < _items.Count; i++)
-            {
-                if (_items[i] == name)
-                {
-                    if (value is not null)
-                    {
-                        throw new UsageException($"{name} given twice");
-                    }
-
-                    if (i + 1 >= _items.Count || _items[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    {
-                        throw new UsageException($"{name} needs a value");
-                    }
-
-                    _used[i] = _used[i + 1] = true;
-                    value = _items[i + 1];
-                }
-            }
-
-            return value;
-        }
-
-        public string Required(string name) => Optional(name) ?? throw new UsageException($"missing {name}");
-
-        public bool Flag(string name)
-        {
-            bool found = false;
-            for (int i = 0; i < _items.Count; i++)
-            {
-                if (_items[i] == name)
-                {
-                    _used[i] = true;
-                    found = true;
-                }
-            }
-
-            return found;
-        }
-
-        public int Int32(string name, int fallback, int min, int max) =>
-            Optional(name) is string s ? ParseInt(s, name, min, max) : fallback;
-
-        public ulong UInt64(string name, ulong fallback) =>
-            Optional(name) is not string s
-                ? fallback
-                : ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong v)
-                    ? v
-                    : throw new UsageException($"{name} must be a non-negative integer (got '{s}')");
-
-        /// <summary>The first unused argument not starting with <c>--</c>.</summary>
-        public string Positional(string what)
-        {
-            for (int i = 0; i < _items.Count; i++)
-            {
-                if (!_used[i] && !_items[i].StartsWith("--", StringComparison.Ordinal) && (i == 0 || !IsValueOf(i)))
-                {
-                    _used[i] = true;
-                    return _items[i];
-                }
-            }
-
-            throw new UsageException($"missing {what}");
-        }
-
-        public void EnsureConsumed()
-        {
-            for (int i = 0; i < _items.Count; i++)
-            {
-                if (!_used[i])
-                {
-                    throw new UsageException(_items[i].StartsWith("--", StringComparison.Ordinal)
-                        ? $"unknown option '{_items[i]}'"
-                        : $"unexpected argument '{_items[i]}'");
-                }
-            }
-        }
-
-        // A value that follows an option is not a positional, even before that option is parsed.
-        private bool IsValueOf(int i) => _items[i - 1] is "--data" or "--out" or "--model" or "--config" or "--report" or "--work" or "--seed" or "--threads" or "--train" or "--test" or "--stop-after-steps";
-    }
-}
-
-/// <summary>The command line is wrong; the message says how.</summary>
-internal sealed class UsageException : Exception
-{
-    public UsageException(string message)
-        : base(message)
-    {
-    }
 }

@@ -1,9 +1,14 @@
+using System.Diagnostics;
+using System.Globalization;
+
 namespace EmbeddedNets.Compressor.Data;
 
 /// <summary>
 /// Writes files so that a reader sees either the old content or the complete new content, never
 /// a partial file: the bytes go to a temporary file in the same folder, are flushed to disk, and
 /// the temporary file is then renamed over the target (an atomic replace on the same volume).
+/// A process killed mid-write leaves its temporary file (<c>.NAME.PID.N.tmp</c>) behind;
+/// <see cref="RemoveStaleTemporaryFiles"/> removes those on the next run.
 /// </summary>
 public static class AtomicFile
 {
@@ -27,7 +32,7 @@ public static class AtomicFile
         }
         catch
         {
-            TryDelete(temp);
+            _ = TryDelete(temp);
             throw;
         }
     }
@@ -53,7 +58,7 @@ public static class AtomicFile
         }
         catch
         {
-            TryDelete(temp);
+            _ = TryDelete(temp);
             throw;
         }
     }
@@ -63,6 +68,72 @@ public static class AtomicFile
     {
         ArgumentNullException.ThrowIfNull(text);
         WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>
+    /// Deletes the temporary files in <paramref name="directory"/> (not its subfolders) that an
+    /// atomic write of a process that no longer runs left behind: names of the form
+    /// <c>.NAME.PID.N.tmp</c> whose process id is not running, or is running but started after
+    /// the file was last written (the id was reused). Files of running writers stay.
+    /// </summary>
+    /// <returns>The paths deleted; empty when the folder does not exist.</returns>
+    public static IReadOnlyList<string> RemoveStaleTemporaryFiles(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Directory.Exists(directory))
+        {
+            return Array.Empty<string>();
+        }
+
+        var removed = new List<string>();
+        foreach (string path in Directory.EnumerateFiles(directory, ".*.tmp").Order(StringComparer.Ordinal))
+        {
+            if (TemporaryFileOwner(Path.GetFileName(path)) is int pid && pid != Environment.ProcessId
+                && !IsRunningSince(pid, File.GetLastWriteTimeUtc(path)) && TryDelete(path))
+            {
+                removed.Add(path);
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>The writer's process id in a name <c>.NAME.PID.N.tmp</c>, or null for any other name.</summary>
+    internal static int? TemporaryFileOwner(string fileName)
+    {
+        const string Suffix = ".tmp";
+        if (!fileName.StartsWith('.') || !fileName.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string[] parts = fileName[1..^Suffix.Length].Split('.');
+        return parts.Length >= 3 && parts[^3].Length > 0
+            && int.TryParse(parts[^2], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0
+            && long.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            ? pid
+            : null;
+    }
+
+    private static bool IsRunningSince(int pid, DateTime writtenUtc)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.StartTime.ToUniversalTime() <= writtenUtc.AddSeconds(1);
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // it exited meanwhile
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return true; // not ours to inspect: leave its files alone
+        }
     }
 
     private static string CreateTempPath(string path)
@@ -77,17 +148,20 @@ public static class AtomicFile
         return Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{n}.tmp");
     }
 
-    private static void TryDelete(string path)
+    private static bool TryDelete(string path)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
         catch (IOException)
         {
+            return false;
         }
         catch (UnauthorizedAccessException)
         {
+            return false;
         }
     }
 }

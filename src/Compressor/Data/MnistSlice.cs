@@ -30,9 +30,20 @@ public static class MnistSlice
             throw new ArgumentOutOfRangeException(nameof(testCount), testCount, $"The test split has {test.Count} images.");
         }
 
+        return Write(destinationDirectory, train.Take(trainCount), test.Take(testCount));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="train"/> and <paramref name="test"/> as the four MNIST files in
+    /// <paramref name="destinationDirectory"/> (created if needed; each file written atomically).
+    /// </summary>
+    /// <returns>The paths written, in the order of <see cref="Mnist.FileNames"/>.</returns>
+    public static IReadOnlyList<string> Write(string destinationDirectory, MnistSet train, MnistSet test)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(destinationDirectory);
         Directory.CreateDirectory(destinationDirectory);
         var written = new List<string>(4);
-        foreach ((string name, byte[] content) in Files(train.Take(trainCount), test.Take(testCount)))
+        foreach ((string name, byte[] content) in Files(train, test))
         {
             string path = Path.Combine(destinationDirectory, name + ".gz");
             AtomicFile.WriteAllBytes(path, DeterministicGzip.Compress(content));

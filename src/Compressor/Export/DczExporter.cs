@@ -82,15 +82,16 @@ internal static class DczExporter
         var layers = model.Layers.ToArray();
         layers[layerIndex] = layers[layerIndex] switch
         {
-            DenseLayer d => new DenseLayer(d.Name, d.Inputs, d.Outputs, WithGap(d.Weights, gapBits), d.Bias),
-            Conv2dLayer c => new Conv2dLayer(c.Name, c.InChannels, c.OutChannels, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.PaddingHeight, c.PaddingWidth, WithGap(c.Weights, gapBits), c.Bias),
+            DenseLayer d => new DenseLayer(d.Name, d.Inputs, d.Outputs, WithGap(d.Weights, gapBits), d.Bias, d.InputLayers),
+            Conv2dLayer c => new Conv2dLayer(c.Name, c.InChannels, c.OutChannels, c.Groups, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.PadTop, c.PadLeft, c.PadBottom, c.PadRight, WithGap(c.Weights, gapBits), c.Bias, c.InputLayers),
             _ => throw new ArgumentException("layer " + layerIndex + " has no weights", nameof(layerIndex)),
         };
         return new DczModel(model.Info, layers);
     }
 
-    private static SparseWeights WithGap(SparseWeights w, int gapBits) =>
-        new(w.Length, w.Codebook, w.WeightBits, gapBits, w.Positions, w.Codes);
+    private static SparseWeights WithGap(SparseWeights w, int gapBits) => w.IsShared
+        ? new(w.Length, w.Codebook, w.WeightBits, gapBits, w.Positions, w.Codes)
+        : SparseWeights.Unshared(w.Length, gapBits, w.Positions, w.Values);
 
     private static SparseWeights Sparse(LayerState state, int gapBits)
     {

@@ -52,11 +52,17 @@ public sealed class CompressionOptions
     /// <summary>The command line, for the report.</summary>
     public string? CommandLine { get; init; }
 
-    /// <summary>Where progress goes.</summary>
+    /// <summary>Where progress lines go when <see cref="Progress"/> is null.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
 
-    /// <summary>Redraw a live progress line during epochs.</summary>
-    public bool LiveProgress { get; init; }
+    /// <summary>Progress lines and live updates; null writes plain lines to <see cref="Log"/>.</summary>
+    public ProgressReporter? Progress { get; init; }
+
+    /// <summary>
+    /// Stops the run at the next step boundary or training batch with
+    /// <see cref="OperationCanceledException"/>; the checkpoint of the last completed step stays.
+    /// </summary>
+    public CancellationToken Cancellation { get; init; }
 
     /// <summary>
     /// Stop after this many completed steps (epochs, prune and k-means actions) of the plan,
@@ -150,7 +156,20 @@ public static class CompressionPipeline
         using PipelineSession session = PipelineSession.Open(options);
         ProgressReporter progress = session.Progress;
         PipelineRun run = session.Run;
-        if (!session.ExecuteThrough(PipelineStage.Complete))
+        bool finished;
+        try
+        {
+            finished = session.ExecuteThrough(PipelineStage.Complete);
+            options.Cancellation.ThrowIfCancellationRequested();
+        }
+        catch (OperationCanceledException) when (options.Cancellation.IsCancellationRequested)
+        {
+            progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"interrupted: {run.Header.Completed} of {run.StepCount} steps done and checkpointed in {session.WorkDirectory}; the same command resumes from there"));
+            throw;
+        }
+
+        if (!finished)
         {
             progress.Line($"stopped after step {options.StopAfterSteps}; checkpoint in {session.WorkDirectory}");
             return new CompressionResult(null, null, 0, session.Architecture.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom,
@@ -179,8 +198,10 @@ public static class CompressionPipeline
         string work = session.WorkDirectory;
         string report = Path.GetFullPath(options.ReportDirectory ?? output + ".report");
 
-        // Encode, measure on the written bytes, write the final file.
+        // Encode, measure on the written bytes, write the final file. An interrupt is honoured
+        // up to the write of the .dcz; after it the run finishes its report.
         DczModel model = ChooseGapBits(arch, states, config, options.Seed);
+        options.Cancellation.ThrowIfCancellationRequested();
         byte[] draftBytes = DczFile.Write(model);
         DczModel readBack = DczFile.Read(draftBytes);
         progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
@@ -191,6 +212,8 @@ public static class CompressionPipeline
         {
             throw new InvalidOperationException("the final file does not read back to the model that was measured");
         }
+
+        options.Cancellation.ThrowIfCancellationRequested();
 
         string? outDir = Path.GetDirectoryName(output);
         if (outDir is not null)
@@ -414,8 +437,8 @@ public static class CompressionPipeline
         /// <summary>Steps of the plan up to the end of pruning and retraining.</summary>
         public int PruneEnd => _pruneEnd;
 
-        /// <summary>Steps of the whole plan.</summary>
-        public int PlanLength => _plan.Count;
+        /// <summary>Steps of the plan (epochs, prune and quantize actions).</summary>
+        public int StepCount => _plan.Count;
 
         /// <summary>The training loop over this run's network.</summary>
         public Trainer Trainer => _trainer;
@@ -464,6 +487,8 @@ public static class CompressionPipeline
                 {
                     return false;
                 }
+
+                _options.Cancellation.ThrowIfCancellationRequested();
 
                 Step step = _plan[i];
                 double start = _progress.Elapsed;
@@ -652,6 +677,7 @@ public static class CompressionPipeline
             double start = _progress.Elapsed;
             double loss = _trainer.TrainEpoch(_train, _config.BatchSize, stage, lr, shuffle, fraction =>
             {
+                _options.Cancellation.ThrowIfCancellationRequested();
                 double spent = _progress.Elapsed - start;
                 double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
                 _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));

@@ -50,6 +50,16 @@ public static class ConfigLoader
                 throw new ConfigException($"{source}: the top level must be a JSON object");
             }
 
+            // Types first, against the settings classes themselves: a null or a string where a
+            // number goes is reported with the key and the expected kind, never as a
+            // NullReferenceException or a .NET type name from the serializer.
+            var shapeErrors = new List<string>();
+            CheckShape(userObject, typeof(CompressionConfig), string.Empty, shapeErrors);
+            if (shapeErrors.Count > 0)
+            {
+                throw new ConfigException($"{source}: " + string.Join("; ", shapeErrors));
+            }
+
             JsonNode merged = JsonSerializer.SerializeToNode(defaults, s_options)!;
             Merge((JsonObject)merged, userObject, string.Empty, replaceMaps: false);
             try
@@ -66,6 +76,99 @@ public static class ConfigLoader
         Validate(config, architecture, source);
         return config;
     }
+
+    /// <summary>
+    /// Checks that <paramref name="node"/> has the JSON kind <paramref name="type"/> is read from
+    /// (objects by their settable properties, maps by their value type), adding one message per
+    /// misfit: the key's path, what it must be, and what it is.
+    /// </summary>
+    private static void CheckShape(JsonNode? node, Type type, string path, List<string> errors)
+    {
+        string? what = null;
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            Type valueType = type.GetGenericArguments()[1];
+            if (node is JsonObject map)
+            {
+                foreach ((string key, JsonNode? value) in map)
+                {
+                    CheckShape(value, valueType, Join(path, key), errors);
+                }
+
+                return;
+            }
+
+            what = $"an object of layer names to {Plural(valueType)}";
+        }
+        else if (type == typeof(int))
+        {
+            what = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out int _) ? null : "an integer";
+        }
+        else if (type == typeof(double))
+        {
+            what = node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? null : "a number";
+        }
+        else if (type == typeof(bool))
+        {
+            what = node is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? null : "true or false";
+        }
+        else if (type.IsEnum)
+        {
+            string[] names = Enum.GetNames(type);
+            bool known = node is JsonValue v && v.GetValueKind() == JsonValueKind.String && names.Contains(v.GetValue<string>(), StringComparer.OrdinalIgnoreCase);
+            what = known ? null : "one of " + string.Join(", ", names.Select(n => "\"" + n + "\""));
+        }
+        else if (type.IsClass && type != typeof(string))
+        {
+            if (node is JsonObject obj)
+            {
+                Dictionary<string, Type> settings = Settings(type);
+                foreach ((string key, JsonNode? value) in obj)
+                {
+                    if (settings.TryGetValue(key, out Type? settingType))
+                    {
+                        CheckShape(value, settingType, Join(path, key), errors);
+                    }
+                    else
+                    {
+                        errors.Add($"unknown setting '{Join(path, key)}' (known: {string.Join(", ", settings.Keys)})");
+                    }
+                }
+
+                return;
+            }
+
+            what = "an object";
+        }
+
+        if (what is not null)
+        {
+            errors.Add($"{path} must be {what} (is {node?.ToJsonString() ?? "null"})");
+        }
+    }
+
+    /// <summary>The JSON names and types of a settings class's settable properties, declared ones first.</summary>
+    private static Dictionary<string, Type> Settings(Type type)
+    {
+        var settings = new Dictionary<string, Type>(StringComparer.Ordinal);
+        for (Type? t = type; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            foreach (System.Reflection.PropertyInfo p in t.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly))
+            {
+                if (p.SetMethod is { IsPublic: true })
+                {
+                    settings.TryAdd(JsonNamingPolicy.CamelCase.ConvertName(p.Name), p.PropertyType);
+                }
+            }
+        }
+
+        return settings;
+    }
+
+    private static string Plural(Type type) =>
+        type == typeof(int) ? "integers" : type == typeof(double) ? "numbers" : "values";
+
+    private static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
 
     private static void Merge(JsonObject target, JsonObject source, string path, bool replaceMaps)
     {

@@ -84,7 +84,7 @@ internal sealed class PipelineSession : IDisposable
     public static PipelineSession Open(CompressionOptions options, ProgressReporter? progress = null, string command = "dcz compress")
     {
         ArgumentNullException.ThrowIfNull(options);
-        progress ??= new ProgressReporter(options.Log, options.LiveProgress);
+        progress ??= options.Progress ?? ProgressReporter.Plain(options.Log);
         ArchitectureSpec arch = options.Architecture;
         MnistDataset data = Mnist.Load(options.DataDirectory);
         int sampleLength = arch.InputShape.Aggregate(1, (a, b) => a * b);
@@ -134,7 +134,7 @@ internal sealed class PipelineSession : IDisposable
     {
         PipelineStage.Baseline => Run.BaselineEnd,
         PipelineStage.Prune => Run.PruneEnd,
-        PipelineStage.Complete => Run.PlanLength,
+        PipelineStage.Complete => Run.StepCount,
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "unknown stage"),
     });
 

@@ -59,11 +59,14 @@ public sealed class SensitivityOptions
     /// <summary>The command line, for the report.</summary>
     public string? CommandLine { get; init; }
 
-    /// <summary>Where progress goes.</summary>
+    /// <summary>Where progress lines go when <see cref="Progress"/> is null.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
 
-    /// <summary>Redraw a live progress line during epochs.</summary>
-    public bool LiveProgress { get; init; }
+    /// <summary>Progress lines and live updates; null writes plain lines to <see cref="Log"/>.</summary>
+    public ProgressReporter? Progress { get; init; }
+
+    /// <summary>Stops training at the next batch or step with <see cref="OperationCanceledException"/> (checkpoints stay).</summary>
+    public CancellationToken Cancellation { get; init; }
 }
 
 /// <summary>
@@ -103,7 +106,8 @@ public static class Sensitivity
             Threads = options.Threads,
             Resume = options.Resume,
             Log = options.Log,
-            LiveProgress = options.LiveProgress,
+            Progress = options.Progress,
+            Cancellation = options.Cancellation,
         };
         using PipelineSession session = PipelineSession.Open(compression, command: "dcz sensitivity");
         session.ExecuteThrough(options.Stage == SensitivityStage.Pruned ? PipelineStage.Prune : PipelineStage.Baseline);

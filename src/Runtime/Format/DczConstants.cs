@@ -6,10 +6,13 @@ internal static class DczConstants
     /// <summary>Bytes 0–3: <c>89 44 43 5A</c> ("\x89DCZ"; the high first byte catches 7-bit transfers).</summary>
     public static ReadOnlySpan<byte> Magic => new byte[] { 0x89, 0x44, 0x43, 0x5A };
 
-    /// <summary>The only version this code reads and writes.</summary>
-    public const ushort Version = 1;
+    /// <summary>The version this code writes: layers form a graph (each names its inputs).</summary>
+    public const ushort Version = 2;
 
-    /// <summary>Version 1 defines no flags: the field must be zero.</summary>
+    /// <summary>The oldest version this code reads: a chain of layers, the first six ops.</summary>
+    public const ushort MinReadVersion = 1;
+
+    /// <summary>Versions 1 and 2 define no flags: the field must be zero.</summary>
     public const ushort KnownFlags = 0;
 
     public const int MagicOffset = 0;
@@ -33,8 +36,21 @@ internal static class DczConstants
     /// <summary>Most layers in the chain.</summary>
     public const int MaxLayers = 1024;
 
-    /// <summary>Largest element count of any tensor (weights or activations).</summary>
+    /// <summary>Largest element count of a weight tensor (positions, kept or not).</summary>
     public const int MaxTensorLength = int.MaxValue;
+
+    /// <summary>
+    /// Largest element count of one activation (the model input or a layer's output): 2^24
+    /// floats, 64 MiB. Dense input and output counts, channel counts, kernel sizes and paddings
+    /// are bounded by it too, so every size computed from them fits 64-bit arithmetic.
+    /// </summary>
+    public const int MaxActivationLength = 1 << 24;
+
+    /// <summary>
+    /// Largest sum of the element counts of all activations (model input plus every layer's
+    /// output): 2^26 floats, 256 MiB. Any buffer plan of a model needs at most this much.
+    /// </summary>
+    public const long MaxTotalActivationLength = 1L << 26;
 
     /// <summary>Bits per codebook index before Huffman coding: 1–8, so at most 256 shared weights.</summary>
     public const int MinWeightBits = 1;

@@ -34,14 +34,5 @@ internal static class DczErrors
     }
 
     /// <summary>The op's name, or <c>op 0x2A</c> for a tag the format does not define.</summary>
-    public static string KindName(LayerKind kind) => kind switch
-    {
-        LayerKind.Dense => "Dense",
-        LayerKind.Conv2d => "Conv2d",
-        LayerKind.MaxPool2d => "MaxPool2d",
-        LayerKind.ReLU => "ReLU",
-        LayerKind.Flatten => "Flatten",
-        LayerKind.Softmax => "Softmax",
-        _ => FormattableString.Invariant($"op 0x{(byte)kind:X2}"),
-    };
+    public static string KindName(LayerKind kind) => OpRegistry.NameOf(kind);
 }

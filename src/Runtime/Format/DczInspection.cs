@@ -10,6 +10,7 @@ public sealed class DczInspection
     internal DczInspection(
         DczModel model,
         ModelShapes shapes,
+        int version,
         int fileBytes,
         int metadataBytes,
         int layerCountBytes,
@@ -17,6 +18,7 @@ public sealed class DczInspection
     {
         Model = model;
         Shapes = shapes;
+        Version = version;
         FileBytes = fileBytes;
         MetadataBytes = metadataBytes;
         LayerCountBytes = layerCountBytes;
@@ -34,6 +36,9 @@ public sealed class DczInspection
 
     /// <summary>Input and output shape of every layer.</summary>
     public ModelShapes Shapes { get; }
+
+    /// <summary>The file's format version (1 or 2).</summary>
+    public int Version { get; }
 
     /// <summary>Length of the whole file.</summary>
     public int FileBytes { get; }
@@ -152,6 +157,12 @@ public sealed class DczLayerInspection
 
     /// <summary>Bits per relative index before Huffman coding.</summary>
     public int GapBits { get; internal set; }
+
+    /// <summary>Huffman code length of each weight-stream symbol (codebook indices, then the filler); empty for unshared weights and layers without weights.</summary>
+    public IReadOnlyList<byte> WeightCodeLengths { get; internal set; } = Array.Empty<byte>();
+
+    /// <summary>Huffman code length of each gap symbol (0 … 2^GapBits − 1); empty for layers without weights.</summary>
+    public IReadOnlyList<byte> GapCodeLengths { get; internal set; } = Array.Empty<byte>();
 
     /// <summary>Fraction of positions kept: <see cref="KeptCount"/> / <see cref="DenseWeightCount"/>.</summary>
     public double KeptFraction => DenseWeightCount == 0 ? 0 : KeptCount / (double)DenseWeightCount;

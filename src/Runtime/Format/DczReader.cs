@@ -10,10 +10,10 @@ internal static class DczReader
 {
     public static DczInspection Parse(ReadOnlySpan<byte> data)
     {
-        ReadOnlySpan<byte> content = VerifyHeader(data);
+        ReadOnlySpan<byte> content = VerifyHeader(data, out int version);
         var reader = new SpanReader(content, DczConstants.HeaderSize, "metadata");
 
-        ModelInfo info = ReadMetadata(ref reader);
+        ModelInfo info = ReadMetadata(ref reader, version);
         int metadataBytes = reader.Position;
 
         reader.Where = "layer table";
@@ -22,14 +22,11 @@ internal static class DczReader
 
         var layers = new DczLayer[layerCount];
         var inspections = new DczLayerInspection[layerCount];
-        var shapes = new LayerShape[layerCount];
-        int[] current = info.InputShape;
+        var shapes = new ShapeBuilder(info.InputShape);
         for (int i = 0; i < layerCount; i++)
         {
-            inspections[i] = ReadLayer(ref reader, i, current);
+            inspections[i] = ReadLayer(ref reader, i, version, shapes);
             layers[i] = inspections[i].Layer;
-            shapes[i] = inspections[i].Shape;
-            current = (int[])shapes[i].OutputShape;
         }
 
         if (reader.Remaining != 0)
@@ -37,19 +34,18 @@ internal static class DczReader
             throw reader.Error(FormattableString.Invariant($"{reader.Remaining} bytes follow the last layer"));
         }
 
-        ModelShapes modelShapes = ModelShapes.FromValidated(info.InputShape, shapes);
-        string? labelError = ShapeRules.CheckLabels(info.ClassLabels.Length, modelShapes.OutputLength);
-        if (labelError is not null)
+        string? graphError = shapes.Finish(info.ClassLabels.Length, out ModelShapes? modelShapes);
+        if (graphError is not null)
         {
-            throw DczErrors.Corrupt("metadata", labelError);
+            throw DczErrors.Corrupt("layer graph", graphError);
         }
 
         var model = new DczModel(info, layers);
-        return new DczInspection(model, modelShapes, data.Length, metadataBytes, layerCountBytes, inspections);
+        return new DczInspection(model, modelShapes!, version, data.Length, metadataBytes, layerCountBytes, inspections);
     }
 
     /// <summary>Spec §"Header". Returns the content after all header checks pass.</summary>
-    public static ReadOnlySpan<byte> VerifyHeader(ReadOnlySpan<byte> data)
+    public static ReadOnlySpan<byte> VerifyHeader(ReadOnlySpan<byte> data, out int version)
     {
         ReadOnlySpan<byte> magic = DczConstants.Magic;
         if (data.Length < magic.Length || !data.Slice(0, magic.Length).SequenceEqual(magic))
@@ -64,18 +60,18 @@ internal static class DczReader
                 $"header: the file is {data.Length} bytes, shorter than the {DczConstants.HeaderSize}-byte header"));
         }
 
-        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(DczConstants.VersionOffset));
-        if (version != DczConstants.Version)
+        version = BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(DczConstants.VersionOffset));
+        if (version < DczConstants.MinReadVersion || version > DczConstants.Version)
         {
             throw DczErrors.Unsupported(FormattableString.Invariant(
-                $".dcz format version {version} is not supported; this reader knows version {DczConstants.Version}"));
+                $".dcz format version {version} is not supported; this reader knows versions {DczConstants.MinReadVersion} to {DczConstants.Version}"));
         }
 
         ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(DczConstants.FlagsOffset));
         if ((flags & ~DczConstants.KnownFlags) != 0)
         {
             throw DczErrors.Unsupported(FormattableString.Invariant(
-                $".dcz flags 0x{flags:X4} are not supported; format version 1 defines no flags"));
+                $".dcz flags 0x{flags:X4} are not supported; format version {version} defines no flags"));
         }
 
         uint contentLength = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(DczConstants.ContentLengthOffset));
@@ -104,7 +100,7 @@ internal static class DczReader
         return content;
     }
 
-    private static ModelInfo ReadMetadata(ref SpanReader r)
+    private static ModelInfo ReadMetadata(ref SpanReader r, int version)
     {
         string name = r.ReadString("model name");
 
@@ -118,20 +114,42 @@ internal static class DczReader
         long elements = 1;
         for (int i = 0; i < rank; i++)
         {
-            inputShape[i] = r.ReadVarInt(FormattableString.Invariant($"input dimension {i}"), 1, DczConstants.MaxTensorLength);
+            inputShape[i] = r.ReadVarInt(FormattableString.Invariant($"input dimension {i}"), 1, DczConstants.MaxActivationLength);
             elements *= inputShape[i];
-            if (elements > DczConstants.MaxTensorLength)
+            if (elements > DczConstants.MaxActivationLength)
             {
-                throw r.Error(FormattableString.Invariant($"input shape {ShapeRules.Describe(inputShape)} exceeds the 2^31 − 1 element cap"));
+                throw r.Error(FormattableString.Invariant($"input shape {ShapeRules.Describe(inputShape)} exceeds the cap of {DczConstants.MaxActivationLength} elements per activation"));
             }
         }
 
+        // Version 1: one mean and one std. Version 2: a count (1, or the input's first
+        // dimension for per-channel values), then the means, then the stds.
         float scale = r.ReadFiniteSingle("preprocessing scale");
-        float mean = r.ReadFiniteSingle("preprocessing mean");
-        float std = r.ReadFiniteSingle("preprocessing std");
-        if (std == 0f)
+        int channels = version >= 2 ? r.ReadVarInt("preprocessing channel count", 1, inputShape[0]) : 1;
+        if (channels != 1 && channels != inputShape[0])
         {
-            throw r.Error("preprocessing std is zero");
+            throw r.Error(FormattableString.Invariant($"preprocessing channel count is {channels}, must be 1 or the input's first dimension ({inputShape[0]})"));
+        }
+
+        if ((long)channels * 8 > r.Remaining)
+        {
+            throw r.Error(FormattableString.Invariant($"preprocessing: {channels} means and stds need {(long)channels * 8} bytes but only {r.Remaining} remain"));
+        }
+
+        var mean = new float[channels];
+        var std = new float[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            mean[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing mean" : FormattableString.Invariant($"preprocessing mean[{c}]"));
+        }
+
+        for (int c = 0; c < channels; c++)
+        {
+            std[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing std" : FormattableString.Invariant($"preprocessing std[{c}]"));
+            if (std[c] == 0f)
+            {
+                throw r.Error(channels == 1 ? "preprocessing std is zero" : FormattableString.Invariant($"preprocessing std[{c}] is zero"));
+            }
         }
 
         // Each label takes at least one byte, so the count is capped by the bytes left before allocating.
@@ -161,8 +179,11 @@ internal static class DczReader
         return new ModelInfo(name, inputShape, new Preprocessing(scale, mean, std), labels, metrics, producer, seed);
     }
 
-    /// <summary>Spec §"Layer record".</summary>
-    private static DczLayerInspection ReadLayer(ref SpanReader r, int index, int[] input)
+    /// <summary>
+    /// Spec §5: op tag, name, (version 2) input references, body length, body — the body parsed
+    /// by the op's own reader — then the op's shape rule against the layers before it.
+    /// </summary>
+    private static DczLayerInspection ReadLayer(ref SpanReader r, int index, int version, ShapeBuilder shapes)
     {
         int start = r.Position;
         int startOffset = r.FileOffset;
@@ -172,86 +193,48 @@ internal static class DczReader
         var kind = (LayerKind)tag;
         string label = DczErrors.LayerLabel(index, name, kind);
         r.Where = label;
-        int bodyLength = r.ReadVarInt("body length", 0, r.Remaining);
-        if (tag < (byte)LayerKind.Dense || tag > (byte)LayerKind.Softmax)
+        OpEntry? op = OpRegistry.Find(tag);
+        if (op is null || op.SinceVersion > version)
         {
             throw DczErrors.Unsupported(FormattableString.Invariant(
-                $"{label}: op tag 0x{tag:X2} is not defined in format version 1"));
+                $"{label}: op tag 0x{tag:X2} is not defined in format version {version}"));
         }
 
+        int[] inputs;
+        if (version >= 2)
+        {
+            // Each reference is 0 for the model input or j + 1 for the output of layer j < index.
+            int count = r.ReadVarInt("input count", 1, 2);
+            inputs = new int[count];
+            for (int k = 0; k < count; k++)
+            {
+                inputs[k] = r.ReadVarInt(FormattableString.Invariant($"input {k}"), 0, index) - 1;
+            }
+        }
+        else
+        {
+            inputs = Array.Empty<int>();
+        }
+
+        int bodyLength = r.ReadVarInt("body length", 0, r.Remaining);
         int recordHeaderBytes = r.Position - start;
         int bodyOffset = r.FileOffset;
         var body = new SpanReader(r.ReadBytes(bodyLength, "body"), bodyOffset, label);
         var parts = new WeightParts();
-        DczLayer layer;
-        switch (kind)
-        {
-            case LayerKind.Dense:
-            {
-                int inputs = body.ReadVarInt("inputs", 1, DczConstants.MaxTensorLength);
-                int outputs = body.ReadVarInt("outputs", 1, DczConstants.MaxTensorLength);
-                int length = TensorLength(ref body, (long)inputs * outputs);
-                SparseWeights weights = ReadWeights(ref body, length, ref parts);
-                float[] bias = ReadBias(ref body, outputs, ref parts);
-                layer = new DenseLayer(name, inputs, outputs, weights, bias);
-                break;
-            }
-
-            case LayerKind.Conv2d:
-            {
-                int inChannels = body.ReadVarInt("input channels", 1, DczConstants.MaxTensorLength);
-                int outChannels = body.ReadVarInt("output channels", 1, DczConstants.MaxTensorLength);
-                int kh = body.ReadVarInt("kernel height", 1, DczConstants.MaxTensorLength);
-                int kw = body.ReadVarInt("kernel width", 1, DczConstants.MaxTensorLength);
-                int sh = body.ReadVarInt("stride height", 1, int.MaxValue);
-                int sw = body.ReadVarInt("stride width", 1, int.MaxValue);
-                int ph = body.ReadVarInt("padding height", 0, int.MaxValue);
-                int pw = body.ReadVarInt("padding width", 0, int.MaxValue);
-                long product = (long)outChannels * inChannels;
-                product = product > DczConstants.MaxTensorLength ? product : product * kh;
-                product = product > DczConstants.MaxTensorLength ? product : product * kw;
-                int length = TensorLength(ref body, product);
-                SparseWeights weights = ReadWeights(ref body, length, ref parts);
-                float[] bias = ReadBias(ref body, outChannels, ref parts);
-                layer = new Conv2dLayer(name, inChannels, outChannels, kh, kw, sh, sw, ph, pw, weights, bias);
-                break;
-            }
-
-            case LayerKind.MaxPool2d:
-            {
-                int kh = body.ReadVarInt("window height", 1, int.MaxValue);
-                int kw = body.ReadVarInt("window width", 1, int.MaxValue);
-                int sh = body.ReadVarInt("stride height", 1, int.MaxValue);
-                int sw = body.ReadVarInt("stride width", 1, int.MaxValue);
-                layer = new MaxPool2dLayer(name, kh, kw, sh, sw);
-                break;
-            }
-
-            case LayerKind.ReLU:
-                layer = new ReLULayer(name);
-                break;
-
-            case LayerKind.Flatten:
-                layer = new FlattenLayer(name);
-                break;
-
-            default:
-                layer = new SoftmaxLayer(name);
-                break;
-        }
-
+        DczLayer layer = op.Read(ref body, new LayerHeader(name, inputs, version, label), ref parts);
         if (body.Remaining != 0)
         {
             throw body.Error(FormattableString.Invariant($"the body has {body.Remaining} unparsed bytes at its end"));
         }
 
-        string? shapeError = ShapeRules.Apply(layer, input, out int[] output);
+        IReadOnlyList<int> resolved = inputs.Length > 0 ? inputs : new[] { index - 1 };
+        string? shapeError = shapes.Add(layer, resolved);
         if (shapeError is not null)
         {
             throw DczErrors.Corrupt(label, shapeError);
         }
 
-        var inspection = new DczLayerInspection(layer, new LayerShape(index, kind, name, input, output), startOffset)
+        var inspection = new DczLayerInspection(layer, shapes.Layers[index], startOffset)
         {
             TotalBytes = r.Position - start,
             RecordHeaderBytes = recordHeaderBytes,
@@ -269,227 +252,11 @@ internal static class DczReader
             CodebookSize = parts.CodebookSize,
             WeightBits = parts.WeightBits,
             GapBits = parts.GapBits,
+            WeightCodeLengths = parts.WeightCodeLengths ?? Array.Empty<byte>(),
+            GapCodeLengths = parts.GapCodeLengths ?? Array.Empty<byte>(),
         };
         inspection.ParameterBytes = inspection.TotalBytes - inspection.RecordHeaderBytes - parts.CodebookBytes
             - parts.WeightTableBytes - parts.WeightStreamBytes - parts.GapTableBytes - parts.GapStreamBytes - parts.BiasBytes;
         return inspection;
-    }
-
-    private static int TensorLength(ref SpanReader body, long product)
-    {
-        if (product > DczConstants.MaxTensorLength)
-        {
-            throw body.Error("the weight tensor exceeds the 2^31 − 1 element cap");
-        }
-
-        return (int)product;
-    }
-
-    private static float[] ReadBias(ref SpanReader body, int count, ref WeightParts parts)
-    {
-        if ((long)count * 4 > body.Remaining)
-        {
-            throw body.Error(FormattableString.Invariant($"bias: needs {(long)count * 4} bytes for {count} values but only {body.Remaining} remain"));
-        }
-
-        var bias = new float[count];
-        for (int i = 0; i < count; i++)
-        {
-            bias[i] = body.ReadFiniteSingle(FormattableString.Invariant($"bias[{i}]"));
-        }
-
-        parts.BiasBytes = count * 4;
-        return bias;
-    }
-
-    /// <summary>Spec §"Weights".</summary>
-    private static SparseWeights ReadWeights(ref SpanReader body, int length, ref WeightParts parts)
-    {
-        int weightBits = body.ReadByte("WeightBits");
-        if (weightBits < DczConstants.MinWeightBits || weightBits > DczConstants.MaxWeightBits)
-        {
-            throw body.Error(FormattableString.Invariant($"WeightBits is {weightBits}, must be in [{DczConstants.MinWeightBits}, {DczConstants.MaxWeightBits}]"));
-        }
-
-        int gapBits = body.ReadByte("GapBits");
-        if (gapBits < DczConstants.MinGapBits || gapBits > DczConstants.MaxGapBits)
-        {
-            throw body.Error(FormattableString.Invariant($"GapBits is {gapBits}, must be in [{DczConstants.MinGapBits}, {DczConstants.MaxGapBits}]"));
-        }
-
-        int k = body.ReadVarInt("codebook size", 1, 1 << weightBits);
-        int codebookStart = body.Position;
-        var codebook = new float[k];
-        for (int i = 0; i < k; i++)
-        {
-            codebook[i] = body.ReadFiniteSingle(FormattableString.Invariant($"codebook[{i}]"));
-        }
-
-        parts.CodebookBytes = body.Position - codebookStart;
-        int entries = body.ReadVarInt("entry count", 0, length);
-
-        // Weight stream: symbols 0..k-1 are codebook indices, symbol k is the filler zero.
-        int tableStart = body.Position;
-        byte[] weightLengths = CanonicalHuffman.ReadTable(ref body, k + 1, "weight stream");
-        parts.WeightTableBytes = body.Position - tableStart;
-        ReadOnlySpan<byte> weightBytes = ReadStreamBytes(ref body, "weight stream", entries, out long weightBitCount);
-        var symbols = new ushort[entries];
-        int fillers = 0;
-        var decoder = new HuffmanDecoder(weightLengths);
-        int streamOffset = body.FileOffset - weightBytes.Length;
-        var bits = new BitReader(weightBytes);
-        for (int i = 0; i < entries; i++)
-        {
-            int symbol = DecodeSymbol(decoder, ref bits, weightBitCount, body.Where, "weight stream", streamOffset, i, entries);
-            symbols[i] = (ushort)symbol;
-            if (symbol == k)
-            {
-                fillers++;
-            }
-        }
-
-        EndStream(ref bits, weightBitCount, body.Where, "weight stream", streamOffset, entries);
-
-        // Gap stream: symbol g = g zero positions skipped before this entry.
-        tableStart = body.Position;
-        byte[] gapLengths = CanonicalHuffman.ReadTable(ref body, 1 << gapBits, "gap stream");
-        parts.GapTableBytes = body.Position - tableStart;
-        ReadOnlySpan<byte> gapBytes = ReadStreamBytes(ref body, "gap stream", entries, out long gapBitCount);
-        int kept = entries - fillers;
-        var positions = new int[kept];
-        var codes = new byte[kept];
-        int maxGap = (1 << gapBits) - 1;
-        decoder = new HuffmanDecoder(gapLengths);
-        streamOffset = body.FileOffset - gapBytes.Length;
-        bits = new BitReader(gapBytes);
-        long position = -1;
-        for (int i = 0, j = 0; i < entries; i++)
-        {
-            long bit = bits.Consumed;
-            int gap = DecodeSymbol(decoder, ref bits, gapBitCount, body.Where, "gap stream", streamOffset, i, entries);
-            position += gap + 1;
-            if (position >= length)
-            {
-                throw StreamError(body.Where, "gap stream", streamOffset, bit, FormattableString.Invariant(
-                    $": gap {gap} runs past the end of the tensor at entry {i} (position {position}, tensor length {length})"));
-            }
-
-            if (symbols[i] == k)
-            {
-                if (gap != maxGap)
-                {
-                    throw StreamError(body.Where, "gap stream", streamOffset, bit, FormattableString.Invariant(
-                        $": filler entry {i} has gap {gap}; a filler's gap must be 2^GapBits − 1 = {maxGap}"));
-                }
-
-                if (i == entries - 1)
-                {
-                    throw body.Error(FormattableString.Invariant($"weight stream: the last entry ({i}) is a filler; fillers only precede kept weights"));
-                }
-            }
-            else
-            {
-                positions[j] = (int)position;
-                codes[j] = (byte)symbols[i];
-                j++;
-            }
-        }
-
-        EndStream(ref bits, gapBitCount, body.Where, "gap stream", streamOffset, entries);
-
-        parts.WeightStreamBits = weightBitCount;
-        parts.WeightStreamBytes = weightBytes.Length;
-        parts.GapStreamBits = gapBitCount;
-        parts.GapStreamBytes = gapBytes.Length;
-        parts.DenseWeightCount = length;
-        parts.KeptCount = kept;
-        parts.FillerCount = fillers;
-        parts.CodebookSize = k;
-        parts.WeightBits = weightBits;
-        parts.GapBits = gapBits;
-        return new SparseWeights(length, codebook, weightBits, gapBits, positions, codes);
-    }
-
-    /// <summary>varuint bit length, then ⌈bits / 8⌉ bytes; every entry needs at least one bit.</summary>
-    private static ReadOnlySpan<byte> ReadStreamBytes(ref SpanReader body, string stream, int entries, out long bitCount)
-    {
-        ulong bits = body.ReadVarUInt64(stream + " bit length");
-        if (bits > 8UL * (ulong)body.Remaining)
-        {
-            throw body.Error(FormattableString.Invariant(
-                $"{stream}: declares {bits} bits but only {body.Remaining} bytes remain in the layer"));
-        }
-
-        if ((ulong)entries > bits)
-        {
-            throw body.Error(FormattableString.Invariant(
-                $"{stream}: {entries} entries cannot fit in {bits} bits (every code is at least 1 bit)"));
-        }
-
-        bitCount = (long)bits;
-        ReadOnlySpan<byte> bytes = body.ReadBytes((int)((bits + 7) / 8), stream);
-        int padding = (int)(bytes.Length * 8L - bitCount);
-        if (padding > 0 && (bytes[bytes.Length - 1] & ((1 << padding) - 1)) != 0)
-        {
-            throw body.Error(FormattableString.Invariant($"{stream}: the {padding} padding bits of the last byte are not zero"));
-        }
-
-        return bytes;
-    }
-
-    private static int DecodeSymbol(
-        HuffmanDecoder decoder, ref BitReader bits, long bitCount, string where, string stream, int streamOffset, int entry, int entries)
-    {
-        if (decoder.SymbolCount == 0)
-        {
-            throw StreamError(where, stream, streamOffset, 0, FormattableString.Invariant($": has {entries} entries but an empty code table"));
-        }
-
-        long before = bits.Consumed;
-        int symbol = decoder.Decode(ref bits);
-        if (symbol < 0)
-        {
-            throw StreamError(where, stream, streamOffset, before, FormattableString.Invariant(
-                $": no code matches the bits at bit {before} (entry {entry} of {entries})"));
-        }
-
-        if (bits.Consumed > bitCount)
-        {
-            throw StreamError(where, stream, streamOffset, before, FormattableString.Invariant(
-                $" ends {bits.Consumed - bitCount} bits early: entry {entry} of {entries} needs {bits.Consumed - before} bits, {bitCount - before} remain"));
-        }
-
-        return symbol;
-    }
-
-    private static void EndStream(ref BitReader bits, long bitCount, string where, string stream, int streamOffset, int entries)
-    {
-        if (bits.Consumed != bitCount)
-        {
-            throw StreamError(where, stream, streamOffset, bits.Consumed, FormattableString.Invariant(
-                $": {bitCount - bits.Consumed} bits are left over after the last of {entries} entries"));
-        }
-    }
-
-    private static InvalidDataException StreamError(string where, string stream, int streamOffset, long bit, string message) =>
-        DczErrors.Corrupt(where, FormattableString.Invariant($"{stream}{message} (at byte {streamOffset + (bit / 8)})"));
-
-    /// <summary>Byte and symbol counts of one layer's weight block, for the accounting.</summary>
-    private struct WeightParts
-    {
-        public int CodebookBytes;
-        public int WeightTableBytes;
-        public long WeightStreamBits;
-        public int WeightStreamBytes;
-        public int GapTableBytes;
-        public long GapStreamBits;
-        public int GapStreamBytes;
-        public int BiasBytes;
-        public long DenseWeightCount;
-        public int KeptCount;
-        public int FillerCount;
-        public int CodebookSize;
-        public int WeightBits;
-        public int GapBits;
     }
 }

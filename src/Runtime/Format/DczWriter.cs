@@ -37,7 +37,7 @@ internal static class DczWriter
         content.WriteVarUInt(model.Layers.Count);
         for (int i = 0; i < model.Layers.Count; i++)
         {
-            WriteLayer(content, i, model.Layers[i]);
+            WriteLayer(content, i, model.Layers[i], model.InputsOf(i));
             if (content.Length > DczConstants.MaxFileSize - DczConstants.HeaderSize)
             {
                 throw DczErrors.InvalidModel(FormattableString.Invariant(
@@ -68,19 +68,34 @@ internal static class DczWriter
         }
 
         Preprocessing pre = info.Preprocessing;
-        if (!FloatBits.IsFinite(pre.Scale) || !FloatBits.IsFinite(pre.Mean))
+        int channels = pre.Mean.Count;
+        if (channels < 1 || pre.Std.Count != channels || (channels != 1 && channels != info.InputShape[0]))
+        {
+            throw DczErrors.InvalidModel(FormattableString.Invariant(
+                $"preprocessing: {pre.Mean.Count} means and {pre.Std.Count} stds; both must be 1 or the input's first dimension ({info.InputShape[0]})"));
+        }
+
+        if (!FloatBits.IsFinite(pre.Scale) || !pre.Mean.All(FloatBits.IsFinite))
         {
             throw DczErrors.InvalidModel("preprocessing: scale and mean must be finite");
         }
 
-        if (!FloatBits.IsFinite(pre.Std) || pre.Std == 0f)
+        if (!pre.Std.All(s => FloatBits.IsFinite(s) && s != 0f))
         {
             throw DczErrors.InvalidModel("preprocessing: std must be finite and nonzero");
         }
 
         sink.WriteSingle(pre.Scale);
-        sink.WriteSingle(pre.Mean);
-        sink.WriteSingle(pre.Std);
+        sink.WriteVarUInt(channels);
+        foreach (float m in pre.Mean)
+        {
+            sink.WriteSingle(m);
+        }
+
+        foreach (float s in pre.Std)
+        {
+            sink.WriteSingle(s);
+        }
 
         sink.WriteVarUInt(info.ClassLabels.Length);
         for (int i = 0; i < info.ClassLabels.Length; i++)
@@ -116,226 +131,27 @@ internal static class DczWriter
         sink.WriteVarUInt(info.Seed);
     }
 
-    private static void WriteLayer(ByteSink sink, int index, DczLayer layer)
+    /// <summary>Spec §5: op tag, name, input references, body length, body (written by the op).</summary>
+    private static void WriteLayer(ByteSink sink, int index, DczLayer layer, IReadOnlyList<int> inputs)
     {
         string label = DczErrors.LayerLabel(index, layer.Name, layer.Kind);
-        var body = new ByteSink();
-        switch (layer)
+        if (OpRegistry.Find((byte)layer.Kind) is null)
         {
-            case DenseLayer dense:
-                body.WriteVarUInt(dense.Inputs);
-                body.WriteVarUInt(dense.Outputs);
-                WriteWeights(body, dense.Weights, dense.Inputs * dense.Outputs, label);
-                WriteBias(body, dense.Bias, dense.Outputs, label);
-                break;
-
-            case Conv2dLayer conv:
-                body.WriteVarUInt(conv.InChannels);
-                body.WriteVarUInt(conv.OutChannels);
-                body.WriteVarUInt(conv.KernelHeight);
-                body.WriteVarUInt(conv.KernelWidth);
-                body.WriteVarUInt(conv.StrideHeight);
-                body.WriteVarUInt(conv.StrideWidth);
-                body.WriteVarUInt(conv.PaddingHeight);
-                body.WriteVarUInt(conv.PaddingWidth);
-                WriteWeights(body, conv.Weights, conv.OutChannels * conv.InChannels * conv.KernelHeight * conv.KernelWidth, label);
-                WriteBias(body, conv.Bias, conv.OutChannels, label);
-                break;
-
-            case MaxPool2dLayer pool:
-                body.WriteVarUInt(pool.KernelHeight);
-                body.WriteVarUInt(pool.KernelWidth);
-                body.WriteVarUInt(pool.StrideHeight);
-                body.WriteVarUInt(pool.StrideWidth);
-                break;
-
-            case ReLULayer:
-            case FlattenLayer:
-            case SoftmaxLayer:
-                break;
-
-            default:
-                throw DczErrors.InvalidModel(label + ": is not an op of format version 1");
+            throw DczErrors.InvalidModel(label + ": is not an op of the format");
         }
 
-        // Layer record (spec §"Layer record"): op tag, name, body length, body.
+        var body = new ByteSink();
+        layer.WriteBody(body, label);
         sink.WriteByte((byte)layer.Kind);
         sink.WriteString(Utf8(layer.Name, label + " name"));
+        sink.WriteVarUInt(inputs.Count);
+        foreach (int input in inputs)
+        {
+            sink.WriteVarUInt(input + 1);
+        }
+
         sink.WriteVarUInt(body.Length);
         sink.WriteBytes(body.WrittenSpan);
-    }
-
-    private static void WriteBias(ByteSink body, float[] bias, int expected, string label)
-    {
-        if (bias.Length != expected)
-        {
-            throw DczErrors.InvalidModel(FormattableString.Invariant($"{label}: bias has {bias.Length} values, must have {expected}"));
-        }
-
-        for (int i = 0; i < bias.Length; i++)
-        {
-            if (!FloatBits.IsFinite(bias[i]))
-            {
-                throw DczErrors.InvalidModel(FormattableString.Invariant($"{label}: bias[{i}] is not finite"));
-            }
-
-            body.WriteSingle(bias[i]);
-        }
-    }
-
-    /// <summary>Spec §"Weights": bit widths, codebook, entry count, weight stream, gap stream.</summary>
-    private static void WriteWeights(ByteSink body, SparseWeights weights, int expectedLength, string label)
-    {
-        Validate(weights, expectedLength, label);
-
-        int k = weights.Codebook.Length;
-        int filler = k;
-        int maxGap = (1 << weights.GapBits) - 1;
-        int[] positions = weights.Positions;
-        byte[] codes = weights.Codes;
-
-        // Pass 1: the entries (kept weights plus fillers) as frequencies of both alphabets.
-        var weightFreq = new long[k + 1];
-        var gapFreq = new long[1 << weights.GapBits];
-        long entries = 0;
-        long previous = -1;
-        for (int i = 0; i < positions.Length; i++)
-        {
-            long zeros = positions[i] - previous - 1;
-            long fillers = zeros / (maxGap + 1);
-            if (fillers > 0)
-            {
-                weightFreq[filler] += fillers;
-                gapFreq[maxGap] += fillers;
-                entries += fillers;
-                zeros -= fillers * (maxGap + 1);
-            }
-
-            weightFreq[codes[i]]++;
-            gapFreq[zeros]++;
-            entries++;
-            previous = positions[i];
-        }
-
-        byte[] weightLengths = CanonicalHuffman.BuildLengths(weightFreq, DczConstants.MaxCodeLength);
-        byte[] gapLengths = CanonicalHuffman.BuildLengths(gapFreq, DczConstants.MaxCodeLength);
-        uint[] weightCodes = CanonicalHuffman.AssignCodes(weightLengths);
-        uint[] gapCodes = CanonicalHuffman.AssignCodes(gapLengths);
-        long weightBitCount = StreamBits(weightFreq, weightLengths, label);
-        long gapBitCount = StreamBits(gapFreq, gapLengths, label);
-
-        // Pass 2: both streams, entry by entry.
-        var weightStream = new BitWriter(weightBitCount);
-        var gapStream = new BitWriter(gapBitCount);
-        previous = -1;
-        for (int i = 0; i < positions.Length; i++)
-        {
-            long zeros = positions[i] - previous - 1;
-            while (zeros > maxGap)
-            {
-                weightStream.Write(weightCodes[filler], weightLengths[filler]);
-                gapStream.Write(gapCodes[maxGap], gapLengths[maxGap]);
-                zeros -= maxGap + 1;
-            }
-
-            weightStream.Write(weightCodes[codes[i]], weightLengths[codes[i]]);
-            gapStream.Write(gapCodes[zeros], gapLengths[zeros]);
-            previous = positions[i];
-        }
-
-        body.WriteByte((byte)weights.WeightBits);
-        body.WriteByte((byte)weights.GapBits);
-        body.WriteVarUInt(k);
-        foreach (float value in weights.Codebook)
-        {
-            body.WriteSingle(value);
-        }
-
-        body.WriteVarUInt((ulong)entries);
-        CanonicalHuffman.WriteTable(body, weightLengths);
-        body.WriteVarUInt((ulong)weightBitCount);
-        body.WriteBytes(weightStream.ToArray());
-        CanonicalHuffman.WriteTable(body, gapLengths);
-        body.WriteVarUInt((ulong)gapBitCount);
-        body.WriteBytes(gapStream.ToArray());
-    }
-
-    private static long StreamBits(long[] frequencies, byte[] lengths, string label)
-    {
-        long bits = 0;
-        for (int s = 0; s < frequencies.Length; s++)
-        {
-            bits += frequencies[s] * lengths[s];
-        }
-
-        if (bits > 8L * DczConstants.MaxFileSize)
-        {
-            throw DczErrors.InvalidModel(FormattableString.Invariant(
-                $"{label}: a coded stream of {bits} bits exceeds the {DczConstants.MaxFileSize}-byte file cap"));
-        }
-
-        return bits;
-    }
-
-    private static void Validate(SparseWeights weights, int expectedLength, string label)
-    {
-        if (weights.Length != expectedLength)
-        {
-            throw DczErrors.InvalidModel(FormattableString.Invariant(
-                $"{label}: weights cover {weights.Length} positions, the layer's shape needs {expectedLength}"));
-        }
-
-        if (weights.WeightBits < DczConstants.MinWeightBits || weights.WeightBits > DczConstants.MaxWeightBits)
-        {
-            throw DczErrors.InvalidModel(FormattableString.Invariant(
-                $"{label}: WeightBits {weights.WeightBits} is outside {DczConstants.MinWeightBits}–{DczConstants.MaxWeightBits}"));
-        }
-
-        if (weights.GapBits < DczConstants.MinGapBits || weights.GapBits > DczConstants.MaxGapBits)
-        {
-            throw DczErrors.InvalidModel(FormattableString.Invariant(
-                $"{label}: GapBits {weights.GapBits} is outside {DczConstants.MinGapBits}–{DczConstants.MaxGapBits}"));
-        }
-
-        int k = weights.Codebook.Length;
-        if (k < 1 || k > 1 << weights.WeightBits)
-        {
-            throw DczErrors.InvalidModel(FormattableString.Invariant(
-                $"{label}: the codebook has {k} entries, must have 1 to 2^{weights.WeightBits} = {1 << weights.WeightBits}"));
-        }
-
-        for (int i = 0; i < k; i++)
-        {
-            if (!FloatBits.IsFinite(weights.Codebook[i]))
-            {
-                throw DczErrors.InvalidModel(FormattableString.Invariant($"{label}: codebook[{i}] is not finite"));
-            }
-        }
-
-        if (weights.Positions.Length != weights.Codes.Length)
-        {
-            throw DczErrors.InvalidModel(FormattableString.Invariant(
-                $"{label}: {weights.Positions.Length} positions but {weights.Codes.Length} codes"));
-        }
-
-        int previous = -1;
-        for (int i = 0; i < weights.Positions.Length; i++)
-        {
-            int position = weights.Positions[i];
-            if (position <= previous || position >= weights.Length)
-            {
-                throw DczErrors.InvalidModel(FormattableString.Invariant(
-                    $"{label}: position {position} at kept index {i} is not strictly increasing within [0, {weights.Length})"));
-            }
-
-            if (weights.Codes[i] >= k)
-            {
-                throw DczErrors.InvalidModel(FormattableString.Invariant(
-                    $"{label}: code {weights.Codes[i]} at kept index {i} is outside the {k}-entry codebook"));
-            }
-
-            previous = position;
-        }
     }
 
     private static byte[] Utf8(string value, string field)

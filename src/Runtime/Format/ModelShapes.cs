@@ -45,7 +45,7 @@ public sealed class ModelShapes
 
     /// <summary>Computes and validates the shapes of <paramref name="model"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
-    /// <exception cref="ArgumentException">A shape rule fails; the message names the layer and the rule.</exception>
+    /// <exception cref="ArgumentException">A shape rule or cap fails; the message names the layer and the rule.</exception>
     public static ModelShapes Compute(DczModel model)
     {
         if (model is null)
@@ -60,9 +60,8 @@ public sealed class ModelShapes
             throw DczErrors.InvalidModel("input shape: " + error);
         }
 
-        var layers = new LayerShape[model.Layers.Count];
-        int[] current = (int[])input.Clone();
-        for (int i = 0; i < layers.Length; i++)
+        var builder = new ShapeBuilder((int[])input.Clone());
+        for (int i = 0; i < model.Layers.Count; i++)
         {
             DczLayer? layer = model.Layers[i];
             if (layer is null)
@@ -70,24 +69,20 @@ public sealed class ModelShapes
                 throw DczErrors.InvalidModel(FormattableString.Invariant($"layer {i} is null"));
             }
 
-            error = ShapeRules.Apply(layer, current, out int[] output);
+            error = builder.Add(layer, model.InputsOf(i));
             if (error is not null)
             {
                 throw DczErrors.InvalidModel(DczErrors.LayerLabel(i, layer.Name, layer.Kind) + ": " + error);
             }
-
-            layers[i] = new LayerShape(i, layer.Kind, layer.Name, current, output);
-            current = output;
         }
 
-        var shapes = new ModelShapes((int[])input.Clone(), layers);
-        error = ShapeRules.CheckLabels(model.Info.ClassLabels.Length, shapes.OutputLength);
+        error = builder.Finish(model.Info.ClassLabels.Length, out ModelShapes? shapes);
         if (error is not null)
         {
             throw DczErrors.InvalidModel(error);
         }
 
-        return shapes;
+        return shapes!;
     }
 
     /// <summary>
@@ -111,25 +106,127 @@ public sealed class ModelShapes
         return ShapeRules.SlidingOutput(size, kernel, stride, padding);
     }
 
-    /// <summary>For the reader: shapes already validated layer by layer.</summary>
-    internal static ModelShapes FromValidated(int[] input, LayerShape[] layers) => new(input, layers);
+    /// <summary>Output length along one axis with different padding before and after; 0 when the window does not fit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A kernel or stride below 1, or a negative size or padding.</exception>
+    public static long SlidingWindowOutput(long size, long kernel, long stride, long paddingBefore, long paddingAfter)
+    {
+        if (kernel < 1 || stride < 1)
+        {
+            throw new ArgumentOutOfRangeException(kernel < 1 ? nameof(kernel) : nameof(stride), kernel < 1 ? kernel : stride, "kernel and stride must be ≥ 1");
+        }
+
+        if (size < 0 || paddingBefore < 0 || paddingAfter < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), "size and paddings must be ≥ 0");
+        }
+
+        return ShapeRules.SlidingOutput(size, kernel, stride, paddingBefore, paddingAfter);
+    }
+
+    internal static ModelShapes Create(int[] input, LayerShape[] layers) => new(input, layers);
+}
+
+/// <summary>
+/// Applies the shape rules layer by layer, as the reader meets layers and as
+/// <see cref="ModelShapes.Compute"/> walks a model: input references, op arity, each op's shape
+/// rule, the activation caps, and at the end the graph rules (every output but the last is
+/// read) and the label count. Each step returns an error text or null.
+/// </summary>
+internal sealed class ShapeBuilder
+{
+    private readonly int[] _input;
+    private readonly List<LayerShape> _layers = new();
+    private readonly List<bool> _used = new();
+    private long _total;
+
+    public ShapeBuilder(int[] input)
+    {
+        _input = input;
+        _total = ShapeRules.Length(input);
+    }
+
+    /// <summary>Shapes so far.</summary>
+    public IReadOnlyList<LayerShape> Layers => _layers;
+
+    public string? Add(DczLayer layer, IReadOnlyList<int> inputs)
+    {
+        int index = _layers.Count;
+        if (inputs.Count != layer.InputCount)
+        {
+            return FormattableString.Invariant($"takes {layer.InputCount} input(s) but names {inputs.Count}");
+        }
+
+        var shapes = new int[inputs.Count][];
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            int source = inputs[k];
+            if (source < DczLayer.ModelInput || source >= index)
+            {
+                return FormattableString.Invariant($"input {k} refers to layer {source}; a layer reads the model input (−1) or an earlier layer (0 – {index - 1})");
+            }
+
+            shapes[k] = source == DczLayer.ModelInput ? _input : (int[])_layers[source].OutputShape;
+            if (source >= 0)
+            {
+                _used[source] = true;
+            }
+        }
+
+        string? error = layer.InferShape(shapes, out int[] output);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        _total += ShapeRules.Length(output);
+        if (_total > DczConstants.MaxTotalActivationLength)
+        {
+            return FormattableString.Invariant($"the activations of the model so far hold {_total} elements, over the cap of {DczConstants.MaxTotalActivationLength}");
+        }
+
+        _layers.Add(new LayerShape(index, layer.Kind, layer.Name, shapes, inputs.ToArray(), output));
+        _used.Add(false);
+        return null;
+    }
+
+    public string? Finish(int labelCount, out ModelShapes? shapes)
+    {
+        shapes = null;
+        if (_layers.Count == 0)
+        {
+            return "the model has no layers";
+        }
+
+        for (int i = 0; i < _layers.Count - 1; i++)
+        {
+            if (!_used[i])
+            {
+                return FormattableString.Invariant($"the output of layer {i} ({_layers[i].Name}) is never read; only the last layer's output may be left unread (it is the model's output)");
+            }
+        }
+
+        shapes = ModelShapes.Create(_input, _layers.ToArray());
+        return ShapeRules.CheckLabels(labelCount, shapes.OutputLength);
+    }
 }
 
 /// <summary>The shapes around one layer.</summary>
 public sealed class LayerShape
 {
-    internal LayerShape(int index, LayerKind kind, string name, int[] input, int[] output)
+    internal LayerShape(int index, LayerKind kind, string name, int[][] inputs, int[] inputLayers, int[] output)
     {
         Index = index;
         Kind = kind;
         Name = name;
-        InputShape = input;
+        InputShapes = inputs;
+        InputLayers = inputLayers;
+        InputShape = inputs[0];
         OutputShape = output;
-        InputLength = ShapeRules.Length(input);
+        InputLength = ShapeRules.Length(inputs[0]);
         OutputLength = ShapeRules.Length(output);
     }
 
-    /// <summary>0-based position in the chain.</summary>
+    /// <summary>0-based position in execution order.</summary>
     public int Index { get; }
 
     /// <summary>The layer's op.</summary>
@@ -138,8 +235,14 @@ public sealed class LayerShape
     /// <summary>The layer's name (may be empty).</summary>
     public string Name { get; }
 
-    /// <summary>Shape the layer receives: rank 1 <c>[n]</c> or rank 3 <c>[c, h, w]</c>.</summary>
+    /// <summary>The layers this one reads, resolved (−1 = the model input).</summary>
+    public IReadOnlyList<int> InputLayers { get; }
+
+    /// <summary>Shape of the (first) input: rank 1 <c>[n]</c>, 2, or 3 <c>[c, h, w]</c>.</summary>
     public IReadOnlyList<int> InputShape { get; }
+
+    /// <summary>Shape of every input, in order.</summary>
+    public IReadOnlyList<IReadOnlyList<int>> InputShapes { get; }
 
     /// <summary>Shape the layer produces.</summary>
     public IReadOnlyList<int> OutputShape { get; }
@@ -154,6 +257,7 @@ public sealed class LayerShape
 /// <summary>The shape rules of spec §"Shape rules"; each returns an error text or null.</summary>
 internal static class ShapeRules
 {
+    /// <summary>Element count of a shape that passed the caps.</summary>
     public static int Length(IReadOnlyList<int> shape)
     {
         long n = 1;
@@ -181,134 +285,48 @@ internal static class ShapeRules
             ? null
             : FormattableString.Invariant($"{labels} class labels but the model's output has {outputLength} values");
 
-    /// <summary>The output shape of <paramref name="layer"/> for <paramref name="input"/>, or why there is none.</summary>
-    public static string? Apply(DczLayer layer, int[] input, out int[] output)
+    /// <summary>⌊(size + before + after − kernel) / stride⌋ + 1, or 0 when the window does not fit.</summary>
+    public static long SlidingOutput(long size, long kernel, long stride, long before, long after)
     {
-        output = input;
-        long inputLength = Length(input);
-        switch (layer)
-        {
-            case DenseLayer dense:
-                if (dense.Inputs < 1 || dense.Outputs < 1)
-                {
-                    return FormattableString.Invariant($"inputs {dense.Inputs} and outputs {dense.Outputs} must both be ≥ 1");
-                }
-
-                if ((long)dense.Inputs * dense.Outputs > DczConstants.MaxTensorLength)
-                {
-                    return FormattableString.Invariant($"{dense.Outputs}×{dense.Inputs} weights exceed the 2^31 − 1 tensor cap");
-                }
-
-                if (inputLength != dense.Inputs)
-                {
-                    return FormattableString.Invariant($"expects {dense.Inputs} inputs but receives {Describe(input)} ({inputLength} values)");
-                }
-
-                output = new[] { dense.Outputs };
-                return null;
-
-            case Conv2dLayer conv:
-            {
-                if (conv.InChannels < 1 || conv.OutChannels < 1 || conv.KernelHeight < 1 || conv.KernelWidth < 1)
-                {
-                    return FormattableString.Invariant($"channels {conv.InChannels}→{conv.OutChannels} and kernel {conv.KernelHeight}×{conv.KernelWidth} must all be ≥ 1");
-                }
-
-                if (conv.StrideHeight < 1 || conv.StrideWidth < 1)
-                {
-                    return FormattableString.Invariant($"stride {conv.StrideHeight}×{conv.StrideWidth} must be ≥ 1");
-                }
-
-                if (conv.PaddingHeight < 0 || conv.PaddingWidth < 0)
-                {
-                    return FormattableString.Invariant($"padding {conv.PaddingHeight}×{conv.PaddingWidth} must be ≥ 0");
-                }
-
-                if ((long)conv.OutChannels * conv.InChannels * conv.KernelHeight * conv.KernelWidth > DczConstants.MaxTensorLength)
-                {
-                    return "the weight tensor exceeds the 2^31 − 1 tensor cap";
-                }
-
-                if (input.Length != 3)
-                {
-                    return FormattableString.Invariant($"needs a [channels, height, width] input but receives {Describe(input)}");
-                }
-
-                if (input[0] != conv.InChannels)
-                {
-                    return FormattableString.Invariant($"expects {conv.InChannels} input channels but receives {Describe(input)}");
-                }
-
-                long oh = SlidingOutput(input[1], conv.KernelHeight, conv.StrideHeight, conv.PaddingHeight);
-                long ow = SlidingOutput(input[2], conv.KernelWidth, conv.StrideWidth, conv.PaddingWidth);
-                if (oh < 1 || ow < 1)
-                {
-                    return FormattableString.Invariant(
-                        $"kernel {conv.KernelHeight}×{conv.KernelWidth} with padding {conv.PaddingHeight}×{conv.PaddingWidth} does not fit the {input[1]}×{input[2]} input");
-                }
-
-                return Make(new[] { (long)conv.OutChannels, oh, ow }, out output);
-            }
-
-            case MaxPool2dLayer pool:
-            {
-                if (pool.KernelHeight < 1 || pool.KernelWidth < 1 || pool.StrideHeight < 1 || pool.StrideWidth < 1)
-                {
-                    return FormattableString.Invariant(
-                        $"window {pool.KernelHeight}×{pool.KernelWidth} and stride {pool.StrideHeight}×{pool.StrideWidth} must all be ≥ 1");
-                }
-
-                if (input.Length != 3)
-                {
-                    return FormattableString.Invariant($"needs a [channels, height, width] input but receives {Describe(input)}");
-                }
-
-                long oh = SlidingOutput(input[1], pool.KernelHeight, pool.StrideHeight, 0);
-                long ow = SlidingOutput(input[2], pool.KernelWidth, pool.StrideWidth, 0);
-                if (oh < 1 || ow < 1)
-                {
-                    return FormattableString.Invariant($"window {pool.KernelHeight}×{pool.KernelWidth} does not fit the {input[1]}×{input[2]} input");
-                }
-
-                return Make(new[] { (long)input[0], oh, ow }, out output);
-            }
-
-            case ReLULayer:
-            case SoftmaxLayer:
-                output = input;
-                return null;
-
-            case FlattenLayer:
-                output = new[] { (int)inputLength };
-                return null;
-
-            default:
-                return "is not an op of format version 1";
-        }
-    }
-
-    /// <summary>Floor((size + 2·padding − kernel) / stride) + 1, or ≤ 0 when the window does not fit.</summary>
-    public static long SlidingOutput(long size, long kernel, long stride, long padding)
-    {
-        long span = size + (2 * padding) - kernel;
+        long span = size + before + after - kernel;
         return span < 0 ? 0 : (span / stride) + 1;
     }
 
-    private static string? Make(long[] dims, out int[] output)
+    /// <summary>Symmetric padding: <see cref="SlidingOutput(long, long, long, long, long)"/> with <paramref name="padding"/> on both sides.</summary>
+    public static long SlidingOutput(long size, long kernel, long stride, long padding) => SlidingOutput(size, kernel, stride, padding, padding);
+
+    /// <summary>The product of non-negative factors, or <see cref="long.MaxValue"/> once it passes 2^62 (so a cap comparison never overflows).</summary>
+    public static long CappedProduct(params long[] factors)
+    {
+        long product = 1;
+        foreach (long f in factors)
+        {
+            if (f != 0 && product > (1L << 62) / f)
+            {
+                return long.MaxValue;
+            }
+
+            product *= f;
+        }
+
+        return product;
+    }
+
+    /// <summary>An activation shape from 64-bit dimensions, each ≥ 1, its element count within <see cref="DczConstants.MaxActivationLength"/>.</summary>
+    public static string? Make(long[] dims, out int[] output)
     {
         output = Array.Empty<int>();
         long n = 1;
         foreach (long d in dims)
         {
-            if (d > DczConstants.MaxTensorLength)
+            if (d < 1)
             {
-                return "the output exceeds the 2^31 − 1 tensor cap";
+                return "an output dimension is < 1";
             }
 
-            n *= d;
-            if (n > DczConstants.MaxTensorLength)
+            if (d > DczConstants.MaxActivationLength || (n *= d) > DczConstants.MaxActivationLength)
             {
-                return "the output exceeds the 2^31 − 1 tensor cap";
+                return FormattableString.Invariant($"the output {DescribeLong(dims)} exceeds the cap of {DczConstants.MaxActivationLength} elements per activation");
             }
         }
 
@@ -332,14 +350,17 @@ internal static class ShapeRules
             }
 
             n *= d;
-            if (n > DczConstants.MaxTensorLength)
+            if (n > DczConstants.MaxActivationLength)
             {
-                return FormattableString.Invariant($"{Describe(shape)} exceeds the 2^31 − 1 element cap");
+                return FormattableString.Invariant($"{Describe(shape)} exceeds the cap of {DczConstants.MaxActivationLength} elements per activation");
             }
         }
 
         return null;
     }
+
+    private static string DescribeLong(long[] shape) =>
+        "[" + string.Join(", ", shape.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
 
     public static string Describe(IReadOnlyList<int> shape)
     {

@@ -3,9 +3,10 @@ using EmbeddedNets.Format;
 namespace EmbeddedNets.Inference;
 
 /// <summary>
-/// A <c>.dcz</c> model decoded once into compact sparse form and run with
-/// <see cref="SparseKernels"/>: dense layers as kept weights grouped by input column, conv layers
-/// as a list of kept kernel taps. This is the Runtime's own inference: the compressor records the
+/// A <c>.dcz</c> model decoded once into compact sparse form and run with the Runtime's kernels:
+/// dense layers as kept weights grouped by input column (or bitmasks), conv layers as lists of
+/// kept kernel taps, every other op through its kernel; activations live in the buffers of an
+/// <see cref="ExecutionPlan"/>. This is the Runtime's own inference: the compressor records the
 /// accuracy it measures with this class, and generated code in both emission modes computes
 /// bit-identical results (same operations, same order).
 /// </summary>
@@ -17,17 +18,31 @@ public sealed class CompactModel
     [ThreadStatic]
     private static float[]? t_workspace;
 
-    private readonly Step[] _steps;
-    private readonly int _bufferLength;
+    private readonly CompiledLayer[] _layers;
+    private readonly ExecutionPlan _plan;
+    private readonly int[] _outputLengths;
+    private readonly int[][] _inputLengths;
+    private readonly int _inputOffset;
+    private readonly int _workspaceLength;
+    private readonly int _planeLength;
 
-    private CompactModel(DczModel model, ModelShapes shapes, Step[] steps)
+    private CompactModel(DczModel model, ModelShapes shapes, ExecutionPlan plan, CompiledLayer[] layers)
     {
         Model = model;
         Shapes = shapes;
-        _steps = steps;
-        _bufferLength = Math.Max(shapes.MaxActivationLength, 1);
+        Plan = plan;
+        _plan = plan;
+        _layers = layers;
         InputLength = shapes.InputLength;
         OutputLength = shapes.OutputLength;
+        _outputLengths = shapes.Layers.Select(l => l.OutputLength).ToArray();
+        _inputLengths = shapes.Layers.Select(l => l.InputShapes.Select(s => ShapeLength(s)).ToArray()).ToArray();
+
+        // The workspace: the plan's buffers, then room for a preprocessed input. Both are capped
+        // by the format (ModelShapes), so the sum fits an int.
+        _inputOffset = plan.WorkspaceLength;
+        _workspaceLength = checked(plan.WorkspaceLength + InputLength);
+        _planeLength = InputLength / model.Info.InputShape[0];
     }
 
     /// <summary>The model this was built from.</summary>
@@ -36,40 +51,50 @@ public sealed class CompactModel
     /// <summary>The shapes around every layer.</summary>
     public ModelShapes Shapes { get; }
 
+    /// <summary>Which buffer each layer reads and writes.</summary>
+    public ExecutionPlan Plan { get; }
+
     /// <summary>Number of input values.</summary>
     public int InputLength { get; }
 
     /// <summary>Number of output values (classes).</summary>
     public int OutputLength { get; }
 
+    /// <summary>Floats of per-thread workspace a call needs (allocated on a thread's first call).</summary>
+    public int WorkspaceLength => _workspaceLength;
+
     /// <summary>Reads a <c>.dcz</c> file's bytes (see <see cref="DczFile.Read(ReadOnlySpan{byte})"/>) and builds the compact form.</summary>
     /// <exception cref="InvalidDataException">The bytes are not a valid <c>.dcz</c> file.</exception>
-    /// <exception cref="NotSupportedException">The file uses a newer version or an unknown op.</exception>
-    public static CompactModel Load(ReadOnlySpan<byte> dczFileBytes) => Create(DczFile.Read(dczFileBytes));
+    /// <exception cref="NotSupportedException">The file uses a newer version or an op this Runtime cannot run.</exception>
+    public static CompactModel Load(ReadOnlySpan<byte> dczFileBytes)
+    {
+        DczModel model = DczFile.Read(dczFileBytes);
+        try
+        {
+            return Create(model);
+        }
+        catch (ArgumentException ex)
+        {
+            // A file the reader accepted always passes the same rules again; say so if not.
+            throw new InvalidDataException("the model's shapes do not fit together: " + ex.Message, ex);
+        }
+    }
 
     /// <summary>Builds the compact form of <paramref name="model"/>.</summary>
-    /// <exception cref="InvalidDataException">The layer chain's shapes do not fit together.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException">The model breaks a rule of the format (shapes, caps).</exception>
+    /// <exception cref="NotSupportedException">An op has no kernel in this Runtime.</exception>
     public static CompactModel Create(DczModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         ModelShapes shapes = ModelShapes.Compute(model);
-        var steps = new Step[model.Layers.Count];
-        for (int i = 0; i < steps.Length; i++)
+        var layers = new CompiledLayer[model.Layers.Count];
+        for (int i = 0; i < layers.Length; i++)
         {
-            LayerShape shape = shapes.Layers[i];
-            steps[i] = model.Layers[i] switch
-            {
-                DenseLayer d => DenseStep.Create(d),
-                Conv2dLayer c => ConvStep.Create(c, shape),
-                MaxPool2dLayer p => new PoolStep(p, shape),
-                ReLULayer => new ReluStep(),
-                FlattenLayer => new FlattenStep(),
-                SoftmaxLayer => new SoftmaxStep(),
-                DczLayer other => throw new NotSupportedException($"layer {i}: op {other.Kind} has no inference kernel in this version of EmbeddedNets.Runtime."),
-            };
+            layers[i] = RuntimeOps.For(model.Layers[i], i).Compile(model.Layers[i], shapes.Layers[i]);
         }
 
-        return new CompactModel(model, shapes, steps);
+        return new CompactModel(model, shapes, ExecutionPlan.Create(model, shapes), layers);
     }
 
     /// <summary>Runs the model: <paramref name="output"/> receives the last layer's values (probabilities when the model ends in softmax).</summary>
@@ -77,7 +102,7 @@ public sealed class CompactModel
     public void Run(ReadOnlySpan<float> input, Span<float> output)
     {
         CheckLengths(input.Length, output.Length);
-        ReadOnlySpan<float> result = Execute(input);
+        ReadOnlySpan<float> result = Execute(input, Workspace());
         result.CopyTo(output);
     }
 
@@ -86,7 +111,7 @@ public sealed class CompactModel
     public int Predict(ReadOnlySpan<float> input)
     {
         CheckLengths(input.Length, OutputLength);
-        return SparseKernels.ArgMax(Execute(input));
+        return SparseKernels.ArgMax(Execute(input, Workspace()));
     }
 
     /// <summary>Applies the model's recorded preprocessing to raw bytes (e.g. pixels), runs it and returns the predicted class.</summary>
@@ -95,10 +120,29 @@ public sealed class CompactModel
     {
         CheckLengths(raw.Length, OutputLength);
         float[] workspace = Workspace();
-        Span<float> input = workspace.AsSpan(2 * _bufferLength, InputLength);
+        Span<float> input = workspace.AsSpan(_inputOffset, InputLength);
+        Preprocess(raw, input);
+        return SparseKernels.ArgMax(Execute(input, workspace));
+    }
+
+    /// <summary>Applies the model's recorded preprocessing (<see cref="Preprocessing"/>) to raw values.</summary>
+    /// <exception cref="ArgumentException">A span does not hold <see cref="InputLength"/> values.</exception>
+    public void Preprocess(ReadOnlySpan<byte> raw, Span<float> input)
+    {
+        if (raw.Length != InputLength || input.Length != InputLength)
+        {
+            CheckLengths(raw.Length != InputLength ? raw.Length : input.Length, OutputLength);
+        }
+
         Preprocessing p = Model.Info.Preprocessing;
-        SparseKernels.Preprocess(raw, p.Scale, p.Mean, p.Std, input);
-        return SparseKernels.ArgMax(Execute(input));
+        if (p.IsUniform)
+        {
+            SparseKernels.Preprocess(raw, p.Scale, p.Mean[0], p.Std[0], input);
+        }
+        else
+        {
+            LayerKernels.Preprocess(raw, p.Scale, p.MeanArray, p.StdArray, _planeLength, input);
+        }
     }
 
     /// <summary>
@@ -125,6 +169,17 @@ public sealed class CompactModel
         return correct;
     }
 
+    private static int ShapeLength(IReadOnlyList<int> shape)
+    {
+        int n = 1;
+        foreach (int d in shape)
+        {
+            n *= d;
+        }
+
+        return n;
+    }
+
     private void CheckLengths(int inputLength, int outputLength)
     {
         if (inputLength != InputLength)
@@ -140,226 +195,33 @@ public sealed class CompactModel
 
     private float[] Workspace()
     {
-        // Two ping-pong activation buffers plus room for a preprocessed input.
-        int needed = (2 * _bufferLength) + InputLength;
         float[]? workspace = t_workspace;
-        if (workspace is null || workspace.Length < needed)
+        if (workspace is null || workspace.Length < _workspaceLength)
         {
-            workspace = new float[needed];
+            workspace = new float[_workspaceLength];
             t_workspace = workspace;
         }
 
         return workspace;
     }
 
-    private ReadOnlySpan<float> Execute(ReadOnlySpan<float> input)
+    private ReadOnlySpan<float> Execute(ReadOnlySpan<float> input, float[] workspace)
     {
-        float[] workspace = Workspace();
-        Span<float> current = workspace.AsSpan(0, _bufferLength);
-        Span<float> other = workspace.AsSpan(_bufferLength, _bufferLength);
-        int length = input.Length;
-        int first = 0;
-        if (_steps.Length > 0 && !_steps[0].InPlace)
+        IReadOnlyList<PlanStep> steps = _plan.Steps;
+        for (int i = 0; i < _layers.Length; i++)
         {
-            // The first layer reads the caller's input directly: no copy.
-            length = Shapes.Layers[0].OutputLength;
-            _steps[0].Run(input, current.Slice(0, length));
-            first = 1;
-        }
-        else
-        {
-            input.CopyTo(current);
+            PlanStep step = steps[i];
+            IReadOnlyList<int> inputs = step.InputBuffers;
+            int[] lengths = _inputLengths[i];
+            ReadOnlySpan<float> a = Buffer(inputs[0], lengths[0], input, workspace);
+            ReadOnlySpan<float> b = inputs.Count > 1 ? Buffer(inputs[1], lengths[1], input, workspace) : default;
+            Span<float> y = workspace.AsSpan(_plan.BufferOffsets[step.OutputBuffer], _outputLengths[i]);
+            _layers[i].Run(a, b, y);
         }
 
-        for (int i = first; i < _steps.Length; i++)
-        {
-            Step step = _steps[i];
-            int outLength = Shapes.Layers[i].OutputLength;
-            if (step.InPlace)
-            {
-                step.Run(current.Slice(0, length), current.Slice(0, outLength));
-            }
-            else
-            {
-                step.Run(current.Slice(0, length), other.Slice(0, outLength));
-                Span<float> swap = current;
-                current = other;
-                other = swap;
-            }
-
-            length = outLength;
-        }
-
-        return current.Slice(0, length);
+        return workspace.AsSpan(_plan.BufferOffsets[_plan.OutputBuffer], OutputLength);
     }
 
-    private abstract class Step
-    {
-        public abstract bool InPlace { get; }
-
-        public abstract void Run(ReadOnlySpan<float> input, Span<float> output);
-    }
-
-    private sealed class DenseStep : Step
-    {
-        private readonly int[] _columnStarts;
-        private readonly int[] _rows;
-        private readonly float[] _values;
-        private readonly float[] _bias;
-
-        private DenseStep(int[] columnStarts, int[] rows, float[] values, float[] bias)
-        {
-            _columnStarts = columnStarts;
-            _rows = rows;
-            _values = values;
-            _bias = bias;
-        }
-
-        public override bool InPlace => false;
-
-        public static Step Create(DenseLayer layer)
-        {
-            if (MaskedDenseStep.Suits(layer))
-            {
-                return new MaskedDenseStep(MaskedDense.FromLayer(layer));
-            }
-
-            CompactDense compact = CompactDense.FromLayer(layer);
-            return new DenseStep(compact.ColumnStarts, compact.Rows, compact.Values, layer.Bias);
-        }
-
-        public override void Run(ReadOnlySpan<float> input, Span<float> output) =>
-            SparseKernels.DenseColumns(input, _columnStarts, _rows, _values, _bias, output);
-    }
-
-    private sealed class MaskedDenseStep(MaskedDense layer) : Step
-    {
-        public override bool InPlace => false;
-
-        /// <summary>
-        /// The masked kernel pays a fixed cost per (nonzero input, 16-row block) where the column
-        /// kernel pays per kept weight, so it is used from one kept weight per block up. Measured
-        /// (docs/inference.md): masked faster at 1.1 to 3.5 kept weights per block (every layer of
-        /// an earlier LeNet-300-100) and at 1.9 and 2.8 (LeNet-5 ip2, LeNet-300-100 ip3); the column
-        /// kernel faster at 0.59, 0.73 and 0.95 (LeNet-300-100 ip1, LeNet-5 ip1 by 1.9×, LeNet-300-100 ip2).
-        /// </summary>
-        public static bool Suits(DenseLayer layer)
-        {
-            long blocks = (long)layer.Inputs * ((layer.Outputs + 15) / 16);
-            return MaskedDense.IsSupported && layer.Weights.Count >= blocks;
-        }
-
-        public override void Run(ReadOnlySpan<float> input, Span<float> output) =>
-            SparseKernels.DenseMasked(input, layer, output);
-    }
-
-    private sealed class ConvStep : Step
-    {
-        private readonly Conv2dLayer _layer;
-        private readonly int[] _taps;
-        private readonly float[] _weights;
-        private readonly int _inChannels, _inH, _inW, _outH, _outW;
-
-        // For the register-tiled kernel (stride 1, no padding): taps grouped by output channel
-        // (they already are, in flat order) and each tap's input offset.
-        private readonly int[] _channelStarts;
-        private readonly int[] _tapOffsets;
-
-        private ConvStep(Conv2dLayer layer, LayerShape shape, int[] taps, float[] weights)
-        {
-            _layer = layer;
-            _taps = taps;
-            _weights = weights;
-            _inChannels = shape.InputShape[0];
-            _inH = shape.InputShape[1];
-            _inW = shape.InputShape[2];
-            _outH = shape.OutputShape[1];
-            _outW = shape.OutputShape[2];
-            _channelStarts = new int[layer.OutChannels + 1];
-            _tapOffsets = new int[weights.Length];
-            for (int t = 0; t < weights.Length; t++)
-            {
-                _channelStarts[taps[4 * t] + 1]++;
-                _tapOffsets[t] = (((taps[(4 * t) + 1] * _inH) + taps[(4 * t) + 2]) * _inW) + taps[(4 * t) + 3];
-            }
-
-            for (int c = 0; c < layer.OutChannels; c++)
-            {
-                _channelStarts[c + 1] += _channelStarts[c];
-            }
-        }
-
-        public override bool InPlace => false;
-
-        public static ConvStep Create(Conv2dLayer layer, LayerShape shape)
-        {
-            CompactConv compact = CompactConv.FromLayer(layer);
-            return new ConvStep(layer, shape, compact.Taps, compact.Weights);
-        }
-
-        public override void Run(ReadOnlySpan<float> input, Span<float> output)
-        {
-            Conv2dLayer l = _layer;
-            if (l.StrideHeight == 1 && l.StrideWidth == 1 && l.PaddingHeight == 0 && l.PaddingWidth == 0
-                && SparseKernels.TryConvValidTiled(input, _inChannels, _inH, _inW, l.KernelHeight, l.KernelWidth, _channelStarts, _tapOffsets, _weights, l.Bias, output))
-            {
-                return;
-            }
-
-            int inPlane = _inH * _inW, outPlane = _outH * _outW;
-            SparseKernels.FillPlanes(output, l.Bias, outPlane);
-            int[] taps = _taps;
-            for (int t = 0; t < _weights.Length; t++)
-            {
-                int b = 4 * t;
-                SparseKernels.ConvAccumulate(
-                    input.Slice(taps[b + 1] * inPlane, inPlane), _inH, _inW,
-                    output.Slice(taps[b] * outPlane, outPlane), _outH, _outW,
-                    taps[b + 2], taps[b + 3], l.StrideHeight, l.StrideWidth, l.PaddingHeight, l.PaddingWidth, _weights[t]);
-            }
-        }
-    }
-
-    private sealed class PoolStep : Step
-    {
-        private readonly MaxPool2dLayer _layer;
-        private readonly int _channels, _inH, _inW;
-
-        public PoolStep(MaxPool2dLayer layer, LayerShape shape)
-        {
-            _layer = layer;
-            _channels = shape.InputShape[0];
-            _inH = shape.InputShape[1];
-            _inW = shape.InputShape[2];
-        }
-
-        public override bool InPlace => false;
-
-        public override void Run(ReadOnlySpan<float> input, Span<float> output) =>
-            SparseKernels.MaxPool2d(input, _channels, _inH, _inW, _layer.KernelHeight, _layer.KernelWidth, _layer.StrideHeight, _layer.StrideWidth, output);
-    }
-
-    private sealed class ReluStep : Step
-    {
-        public override bool InPlace => true;
-
-        public override void Run(ReadOnlySpan<float> input, Span<float> output) => SparseKernels.Relu(output);
-    }
-
-    private sealed class FlattenStep : Step
-    {
-        public override bool InPlace => true;
-
-        public override void Run(ReadOnlySpan<float> input, Span<float> output)
-        {
-            // Row-major [c, h, w] already is the flattened order.
-        }
-    }
-
-    private sealed class SoftmaxStep : Step
-    {
-        public override bool InPlace => true;
-
-        public override void Run(ReadOnlySpan<float> input, Span<float> output) => SparseKernels.Softmax(output);
-    }
+    private ReadOnlySpan<float> Buffer(int buffer, int length, ReadOnlySpan<float> input, float[] workspace) =>
+        buffer == ExecutionPlan.ModelInputBuffer ? input : workspace.AsSpan(_plan.BufferOffsets[buffer], length);
 }
