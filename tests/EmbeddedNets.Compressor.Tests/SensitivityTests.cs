@@ -39,7 +39,7 @@ public sealed class SensitivityTests : IDisposable
     {
         LayerSensitivity l = Curve((0, 0.90));
 
-        Assert.Equal(2, l.BitsForDrop(0.90, 0.025));
+        Assert.Equal(2, l.BitsForDrop(0.90, 0.02));
         Assert.Equal(3, l.BitsForDrop(0.90, 0.005));
         Assert.Equal(1, l.BitsForDrop(0.90, 0.5));
         Assert.Equal(4, l.BitsForDrop(0.95, 0.001));

@@ -29,6 +29,10 @@ public sealed record BitsPoint(int Bits, int Centroids, double Accuracy, double 
 /// <param name="Bits">Accuracy per bit width, ascending.</param>
 public sealed record LayerSensitivity(string Name, long Weights, long Kept, double ReferenceStd, IReadOnlyList<PruningPoint> Pruning, IReadOnlyList<BitsPoint> Bits)
 {
+    // Accuracies are ratios of image counts; a drop equal to the allowance must count as within
+    // it although the subtraction rounds (0.90 − 0.88 = 0.020000000000000018).
+    private const double Tolerance = 1e-9;
+
     /// <summary>
     /// The largest quality whose accuracy drop from <paramref name="reference"/> is at most
     /// <paramref name="drop"/> (0–1), interpolated linearly between measured qualities; 0 when
@@ -40,7 +44,7 @@ public sealed record LayerSensitivity(string Name, long Weights, long Kept, doub
         for (int i = 0; i < Pruning.Count; i++)
         {
             double lost = reference - Pruning[i].Accuracy;
-            if (lost <= drop)
+            if (lost <= drop + Tolerance)
             {
                 best = Pruning[i].Quality;
                 continue;
@@ -50,9 +54,9 @@ public sealed record LayerSensitivity(string Name, long Weights, long Kept, doub
             if (i > 0)
             {
                 double previousLost = reference - Pruning[i - 1].Accuracy;
-                if (previousLost <= drop && lost > previousLost)
+                if (previousLost <= drop + Tolerance && lost > previousLost)
                 {
-                    double t = (drop - previousLost) / (lost - previousLost);
+                    double t = Math.Clamp((drop - previousLost) / (lost - previousLost), 0, 1);
                     best = Pruning[i - 1].Quality + (t * (Pruning[i].Quality - Pruning[i - 1].Quality));
                 }
             }
@@ -93,7 +97,7 @@ public sealed record LayerSensitivity(string Name, long Weights, long Kept, doub
     {
         foreach (BitsPoint p in Bits)
         {
-            if (reference - p.Accuracy <= drop)
+            if (reference - p.Accuracy <= drop + Tolerance)
             {
                 return p.Bits;
             }
