@@ -431,6 +431,9 @@ public static class CompressionPipeline
 
         public CheckpointHeader Header { get; private set; } = new();
 
+        /// <summary>Identifies the dense network this run trains (architecture, seed, data, validation split, baseline settings).</summary>
+        public string BaselineKey => _baselineKey;
+
         /// <summary>Steps of the plan up to the end of dense training.</summary>
         public int BaselineEnd => _baselineEnd;
 

@@ -137,12 +137,16 @@ public static class Sensitivity
         return new SensitivityResult(session.Architecture.Name, stage == SensitivityStage.Pruned ? "pruned" : "baseline", "validation", validation.Count, reference, layers);
     }
 
-    /// <summary>Writes <c>sensitivity.md</c>, <c>sensitivity.json</c>, <c>sensitivity-pruning.png</c> and <c>sensitivity-bits.png</c> into <paramref name="directory"/>.</summary>
+    /// <summary>Writes <c>sensitivity.md</c>, <c>sensitivity.json</c>, <c>sensitivity-pruning.png</c> and (when bit widths were measured) <c>sensitivity-bits.png</c> into <paramref name="directory"/>.</summary>
     internal static void Write(string directory, SensitivityResult result, string? commandLine)
     {
         Directory.CreateDirectory(directory);
         AtomicFile.WriteAllBytes(Path.Combine(directory, "sensitivity-pruning.png"), PruningPlot(result));
-        AtomicFile.WriteAllBytes(Path.Combine(directory, "sensitivity-bits.png"), BitsPlot(result));
+        bool bits = result.Layers.Any(l => l.Bits.Count > 0);
+        if (bits)
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(directory, "sensitivity-bits.png"), BitsPlot(result));
+        }
         AtomicFile.WriteAllText(Path.Combine(directory, JsonFile), JsonSerializer.Serialize(result, JsonOptions));
         AtomicFile.WriteAllText(Path.Combine(directory, MarkdownFile), Markdown(result, commandLine));
     }
@@ -185,6 +189,11 @@ public static class Sensitivity
 
         sb.AppendLine();
         sb.AppendLine("![accuracy vs pruning quality per layer](sensitivity-pruning.png)");
+        if (!result.Layers.Any(l => l.Bits.Count > 0))
+        {
+            return sb.ToString();
+        }
+
         sb.AppendLine();
         sb.AppendLine("## Weight sharing: accuracy (index entropy, bits per kept weight) per bit width");
         sb.AppendLine();
