@@ -92,6 +92,31 @@ public sealed record LayerSensitivity(string Name, long Weights, long Kept, doub
         return reference - Pruning[^1].Accuracy;
     }
 
+    /// <summary>The fraction of weights kept by pruning at <paramref name="quality"/>, interpolated between measured qualities.</summary>
+    public double KeptAt(double quality)
+    {
+        if (Pruning.Count == 0)
+        {
+            return 1;
+        }
+
+        if (quality <= Pruning[0].Quality)
+        {
+            return Pruning[0].KeptFraction;
+        }
+
+        for (int i = 1; i < Pruning.Count; i++)
+        {
+            if (quality <= Pruning[i].Quality)
+            {
+                double t = (quality - Pruning[i - 1].Quality) / (Pruning[i].Quality - Pruning[i - 1].Quality);
+                return Pruning[i - 1].KeptFraction + (t * (Pruning[i].KeptFraction - Pruning[i - 1].KeptFraction));
+            }
+        }
+
+        return Pruning[^1].KeptFraction;
+    }
+
     /// <summary>The fewest bits whose accuracy drop from <paramref name="reference"/> is at most <paramref name="drop"/> (0–1); the widest measured when none is.</summary>
     public int BitsForDrop(double reference, double drop)
     {
@@ -199,8 +224,11 @@ internal static class SensitivityAnalysis
                     pruning.Add(new PruningPoint(q, threshold, (double)left / original.Length, Accuracy()));
                 }
 
-                log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                    $"{state.Name} pruning: {string.Join(", ", pruning.Select(p => $"q {p.Quality:0.##} → {p.KeptFraction * 100:F1} % kept, {p.Accuracy * 100:F2} %"))}"));
+                if (pruning.Count > 1)
+                {
+                    log?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                        $"{state.Name} pruning (quality: kept, accuracy): {string.Join("; ", pruning.Select(p => $"{p.Quality:0.##}: {p.KeptFraction * 100:F1} %, {p.Accuracy * 100:F2} %"))}"));
+                }
 
                 var sharing = new List<BitsPoint>(bits.Count);
                 float[] values = original.Where((_, i) => kept[i]).ToArray();
@@ -224,8 +252,11 @@ internal static class SensitivityAnalysis
                     }
                 }
 
-                log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                    $"{state.Name} weight sharing: {string.Join(", ", sharing.Select(p => $"{p.Bits} bits → {p.Accuracy * 100:F2} %"))}"));
+                if (sharing.Count > 0)
+                {
+                    log?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                        $"{state.Name} weight sharing: {string.Join(", ", sharing.Select(p => $"{p.Bits} bits → {p.Accuracy * 100:F2} %"))}"));
+                }
                 layers.Add(new LayerSensitivity(state.Name, original.Length, keptCount, std, pruning, sharing));
             }
             finally

@@ -36,7 +36,7 @@ public sealed class SearchTargets
 
 /// <summary>One tried setting and what its written file measured (validation split only).</summary>
 /// <param name="Index">Order tried, from 0.</param>
-/// <param name="Aggressiveness">Validation accuracy points each layer may lose to pruning alone, without retraining, on the dense network's sensitivity curves.</param>
+/// <param name="Aggressiveness">Total weights / weights kept by the pruning qualities on the dense network's sensitivity curves (the factor pruning aims at, before retraining).</param>
 /// <param name="Quality">Pruning quality per layer that follows from it.</param>
 /// <param name="Bits">Bits per layer chosen on the pruned network.</param>
 /// <param name="FileBytes">Size of the written file (0 when the candidate failed).</param>
@@ -64,10 +64,11 @@ public sealed record SearchResult(IReadOnlyList<SearchCandidate> Candidates, Sea
 /// <para>
 /// 1. Trains (or resumes) the dense network and measures each layer's pruning sensitivity on the
 /// validation split (<see cref="SensitivityAnalysis"/>).
-/// 2. One knob, the <em>aggressiveness</em> a, sets every layer's pruning quality: the largest
-/// quality at which pruning that layer alone, without retraining, costs at most a points of
-/// validation accuracy. Equal cost per layer prunes robust layers (usually the large ones) hard and
-/// sensitive ones gently.
+/// 2. One knob, the <em>aggressiveness</em> a, sets every layer's pruning quality: the network may
+/// keep 1/a of its weights, and they are shared among the layers so that the validation accuracy
+/// that pruning each layer alone costs (no retraining) is least in sum (<see cref="Qualities"/>).
+/// A large robust layer is pruned hard and a small sensitive one gently — the allocation the
+/// per-model defaults were tuned to by hand.
 /// 3. Each candidate a is a real run: prune and retrain with the configured schedule, then pick each
 /// layer's bits (1–8) as the fewest whose weight sharing alone costs at most the allowance
 /// (<see cref="SearchTargets.BitsDrop"/>), quantize, fine-tune, encode, and measure the written file
@@ -84,12 +85,18 @@ public sealed record SearchResult(IReadOnlyList<SearchCandidate> Candidates, Sea
 /// </remarks>
 public static class TargetSearch
 {
-    private const double MinAggressiveness = 0.05;
-    private const double MaxAggressiveness = 50;
+    private const double MinAggressiveness = 1;
+    private const double MaxAggressiveness = 10000;
 
     // A layer keeps at least this fraction of its weights at the quality the search gives it
     // (measured on the dense network): a layer with none left cannot be quantized.
     private const double MinKeptFraction = 0.005;
+
+    // Accuracy (0–1) one layer's weight sharing may cost before fine-tuning, when the search sets
+    // it from the error target's headroom: at least 0.1 points (a few validation images, below
+    // which the choice follows noise; fine-tuning the centroids wins back about that much), at most 1.
+    private const double MinBitsDrop = 0.001;
+    private const double MaxBitsDrop = 0.01;
 
     // Bisection stops when the bracket is narrower than this factor.
     private const double Resolution = 1.15;
@@ -105,8 +112,16 @@ public static class TargetSearch
         string output = Path.GetFullPath(options.OutputPath);
         string work = Path.GetFullPath(options.WorkDirectory ?? output + ".work");
         string searchDir = Path.Combine(work, "search");
+
+        // --no-resume: retrain the dense network and forget every candidate. The candidates' own
+        // sessions always resume: they start from the baseline checkpoint copied into their folder.
+        if (!options.Resume && Directory.Exists(searchDir))
+        {
+            Directory.Delete(searchDir, recursive: true);
+        }
+
         Directory.CreateDirectory(searchDir);
-        var baseOptions = With(options, options.Config, Path.Combine(searchDir, "baseline.dcz"), work, progress);
+        var baseOptions = With(options, options.Config, Path.Combine(searchDir, "baseline.dcz"), work, progress, options.Resume);
 
         // 1. Dense network and its pruning sensitivity (cached beside the checkpoints).
         SensitivityResult sensitivity;
@@ -115,8 +130,8 @@ public static class TargetSearch
         {
             session.ExecuteThrough(PipelineStage.Baseline);
             options.Cancellation.ThrowIfCancellationRequested();
-            key = CompressionPipeline.Hash("search-v1", session.Run.BaselineKey, ConfigLoader.ToJson(options.Config), targets.Describe(), targets.BitsDrop?.ToString("R", CultureInfo.InvariantCulture) ?? "-");
-            sensitivity = LoadOrMeasureSensitivity(session, Path.Combine(searchDir, "sensitivity.json"), session.Run.BaselineKey);
+            key = CompressionPipeline.Hash("search-v2", session.Run.BaselineKey, ConfigLoader.ToJson(options.Config), targets.Describe(), targets.BitsDrop?.ToString("R", CultureInfo.InvariantCulture) ?? "-");
+            sensitivity = LoadOrMeasureSensitivity(session, Path.Combine(searchDir, "dense-sensitivity.json"), session.Run.BaselineKey);
         }
 
         Sensitivity.Write(searchDir, sensitivity, null);
@@ -128,7 +143,7 @@ public static class TargetSearch
         double? feasible = null, infeasible = null;
         var tried = new List<SearchCandidate>();
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"search: {targets.Describe()}, at most {targets.MaxCandidates} candidates; dense network {reference * 100:F2} % on validation; first aggressiveness {a:0.###} points"));
+            $"search: {targets.Describe()}, at most {targets.MaxCandidates} candidates; dense network {reference * 100:F2} % on validation; first aggressiveness {a:0.####} (keep 1/{a:0.####} of the weights)"));
         for (int index = 0; index < targets.MaxCandidates; index++)
         {
             options.Cancellation.ThrowIfCancellationRequested();
@@ -150,7 +165,7 @@ public static class TargetSearch
             }
 
             double next = infeasible is null ? a * 2 : feasible is null ? a / 2 : Math.Sqrt(feasible.Value * infeasible.Value);
-            next = Math.Round(Math.Clamp(next, MinAggressiveness, MaxAggressiveness), 4);
+            next = Significant(Math.Clamp(next, MinAggressiveness, MaxAggressiveness));
             bool converged = feasible is double f && infeasible is double i && i / f < Resolution;
             if (converged || tried.Any(c => c.Aggressiveness == next))
             {
@@ -199,30 +214,99 @@ public static class TargetSearch
         }
     }
 
-    /// <summary>The first aggressiveness: the mean drop the configured qualities cost on the sensitivity curves (5 points without any).</summary>
+    /// <summary>
+    /// The first aggressiveness: total weights over the weights the configured qualities keep on
+    /// the dense sensitivity curves (the settings' own level of pruning), or 10 when none is configured.
+    /// </summary>
     internal static double Anchor(CompressionConfig config, SensitivityResult sensitivity)
     {
-        var drops = sensitivity.Layers
-            .Where(l => config.Prune.Quality.TryGetValue(l.Name, out double q) && q > 0)
-            .Select(l => l.DropAt(sensitivity.ReferenceAccuracy, config.Prune.Quality[l.Name]) * 100)
-            .ToList();
-        double a = drops.Count == 0 ? 5 : drops.Average();
-        return Math.Round(Math.Clamp(a, 0.5, MaxAggressiveness), 4);
+        long total = sensitivity.Layers.Sum(l => l.Weights);
+        double kept = sensitivity.Layers.Sum(l => l.Weights * (config.Prune.Quality.TryGetValue(l.Name, out double q) && q > 0 ? l.KeptAt(q) : 1));
+        double a = kept >= total ? 10 : total / Math.Max(kept, 1);
+        return Significant(Math.Clamp(a, MinAggressiveness, MaxAggressiveness));
     }
 
-    /// <summary>Per-layer pruning quality for aggressiveness <paramref name="a"/> (points of validation accuracy).</summary>
+    /// <summary>Four significant digits: aggressiveness values name folders and are compared after a JSON round trip.</summary>
+    internal static double Significant(double value)
+    {
+        double scale = Math.Pow(10, 3 - (int)Math.Floor(Math.Log10(Math.Abs(value))));
+        return Math.Round(value * scale) / scale;
+    }
+
+    /// <summary>
+    /// Per-layer pruning quality for aggressiveness <paramref name="a"/>: the allocation of a budget
+    /// of (total weights) / <paramref name="a"/> kept weights among the layers that loses the least
+    /// validation accuracy on the dense sensitivity curves (pruning each layer alone, no retraining).
+    /// </summary>
+    /// <remarks>
+    /// Each layer's curve of accuracy drop against weights kept is replaced by its lower convex
+    /// hull. Every layer starts at its harshest measured quality that still keeps 0.5 % of its
+    /// weights; the budget then buys hull segments, steepest drop reduction per weight first, the
+    /// last one in part (its quality interpolated linearly). So the allocation moves continuously
+    /// and monotonically with <paramref name="a"/>, and a large robust layer is pruned harder than a
+    /// small sensitive one: the pattern the per-model defaults were tuned to by hand.
+    /// </remarks>
     internal static Dictionary<string, double> Qualities(SensitivityResult sensitivity, double a)
     {
-        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        var segments = new List<(string Layer, double MildQ, double HarshQ, double Weights, double Slope)>();
+        var quality = new Dictionary<string, double>(StringComparer.Ordinal);
+        double budget = sensitivity.Layers.Sum(l => l.Weights) / a;
         foreach (LayerSensitivity l in sensitivity.Layers)
         {
-            double q = l.QualityForDrop(sensitivity.ReferenceAccuracy, a / 100);
-            double cap = l.Pruning.Where(p => p.KeptFraction >= MinKeptFraction).Select(p => p.Quality).DefaultIfEmpty(0).Max();
-            result[l.Name] = Math.Round(Math.Min(q, cap), 3);
+            // (kept weights, drop in points, quality), harshest allowed first.
+            var points = l.Pruning
+                .Where(p => p.KeptFraction >= MinKeptFraction)
+                .Select(p => (Kept: p.KeptFraction * l.Weights, Drop: (sensitivity.ReferenceAccuracy - p.Accuracy) * 100, p.Quality))
+                .OrderBy(p => p.Kept).ThenByDescending(p => p.Quality)
+                .ToList();
+            if (points.Count == 0)
+            {
+                quality[l.Name] = 0;
+                continue;
+            }
+
+            // Lower convex hull (monotone chain), then only its part where more weights still help.
+            var hull = new List<(double Kept, double Drop, double Quality)>();
+            foreach (var p in points)
+            {
+                while (hull.Count >= 2 && Cross(hull[^2], hull[^1], p) <= 0)
+                {
+                    hull.RemoveAt(hull.Count - 1);
+                }
+
+                if (hull.Count == 0 || p.Kept > hull[^1].Kept)
+                {
+                    hull.Add(p);
+                }
+            }
+
+            quality[l.Name] = hull[0].Quality;
+            budget -= hull[0].Kept;
+            for (int i = 1; i < hull.Count && hull[i].Drop < hull[i - 1].Drop; i++)
+            {
+                double weights = hull[i].Kept - hull[i - 1].Kept;
+                segments.Add((l.Name, hull[i].Quality, hull[i - 1].Quality, weights, (hull[i - 1].Drop - hull[i].Drop) / weights));
+            }
         }
 
-        return result;
+        // Steepest first; within a layer the hull's slopes already fall, so its segments stay in order.
+        foreach (var s in segments.OrderByDescending(s => s.Slope))
+        {
+            if (budget <= 0)
+            {
+                break;
+            }
+
+            double t = Math.Min(1, budget / s.Weights);
+            quality[s.Layer] = s.HarshQ + (t * (s.MildQ - s.HarshQ));
+            budget -= s.Weights;
+        }
+
+        return quality.ToDictionary(q => q.Key, q => Math.Round(q.Value, 3), StringComparer.Ordinal);
     }
+
+    private static double Cross((double X, double Y, double Q) o, (double X, double Y, double Q) a, (double X, double Y, double Q) b) =>
+        ((a.X - o.X) * (b.Y - o.Y)) - ((a.Y - o.Y) * (b.X - o.X));
 
     private static SearchCandidate Evaluate(CompressionOptions options, SearchTargets targets, SensitivityResult sensitivity, string searchDir, int index, double a, ProgressReporter progress)
     {
@@ -236,20 +320,20 @@ public static class TargetSearch
         }
 
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"search candidate {index + 1}/{targets.MaxCandidates}: aggressiveness {a:0.###} points → pruning quality {string.Join(", ", quality.Select(q => $"{q.Key} {q.Value:0.###}"))}"));
+            $"search candidate {index + 1}/{targets.MaxCandidates}: aggressiveness {a:0.####} → pruning quality {string.Join(", ", quality.Select(q => $"{q.Key} {q.Value:0.###}"))}"));
         CompressionConfig pruneConfig = Clone(options);
         pruneConfig.Prune.Quality = quality;
         var bits = new Dictionary<string, int>(StringComparer.Ordinal);
         try
         {
             // Prune and retrain, then pick bits on the pruned network.
-            using (PipelineSession session = PipelineSession.Open(With(options, pruneConfig, Path.Combine(dir, "model.dcz"), dir, progress), progress, "dcz compress (search)"))
+            using (PipelineSession session = PipelineSession.Open(With(options, pruneConfig, Path.Combine(dir, "model.dcz"), dir, progress, resume: true), progress, "dcz compress (search)"))
             {
                 session.ExecuteThrough(PipelineStage.Prune);
                 options.Cancellation.ThrowIfCancellationRequested();
                 SensitivityResult pruned = Sensitivity.Measure(session, SensitivityStage.Pruned, new[] { 0.0 }, SensitivityAnalysis.DefaultBits);
                 double allowance = targets.BitsDrop
-                    ?? (targets.MaxError is double e ? Math.Clamp((e - (1 - pruned.ReferenceAccuracy)) / pruned.Layers.Count, 0.0002, 0.01) : 0.001);
+                    ?? (targets.MaxError is double e ? Math.Clamp((e - (1 - pruned.ReferenceAccuracy)) / pruned.Layers.Count, MinBitsDrop, MaxBitsDrop) : MinBitsDrop);
                 foreach (LayerSensitivity l in pruned.Layers)
                 {
                     bits[l.Name] = l.BitsForDrop(pruned.ReferenceAccuracy, allowance);
@@ -262,7 +346,7 @@ public static class TargetSearch
             CompressionConfig finalConfig = Clone(options);
             finalConfig.Prune.Quality = quality;
             finalConfig.Quantize.Bits = bits;
-            using PipelineSession final = PipelineSession.Open(With(options, finalConfig, Path.Combine(dir, "model.dcz"), dir, progress), progress, "dcz compress (search)");
+            using PipelineSession final = PipelineSession.Open(With(options, finalConfig, Path.Combine(dir, "model.dcz"), dir, progress, resume: true), progress, "dcz compress (search)");
             final.ExecuteThrough(PipelineStage.Complete);
             options.Cancellation.ThrowIfCancellationRequested();
             CompressionResult r = CompressionPipeline.WriteFile(final);
@@ -360,7 +444,7 @@ public static class TargetSearch
     private static CompressionConfig Clone(CompressionOptions options) =>
         ConfigLoader.Load(options.Architecture, ConfigLoader.ToJson(options.Config));
 
-    private static CompressionOptions With(CompressionOptions options, CompressionConfig config, string output, string work, ProgressReporter progress) => new()
+    private static CompressionOptions With(CompressionOptions options, CompressionConfig config, string output, string work, ProgressReporter progress, bool resume) => new()
     {
         Architecture = options.Architecture,
         Config = config,
@@ -369,7 +453,7 @@ public static class TargetSearch
         WorkDirectory = work,
         Seed = options.Seed,
         Threads = options.Threads,
-        Resume = options.Resume,
+        Resume = resume,
         TestSetName = options.TestSetName,
         Log = options.Log,
         Progress = progress,
@@ -398,10 +482,10 @@ public static class TargetSearch
 
         Line($"Target: {targets.Describe()}, on the {sensitivity.Images:N0}-image validation split. {(met ? $"Met by candidate {chosen.Index + 1}, written as the output." : $"**Not met** by any of the {tried.Count} candidates; the closest, candidate {chosen.Index + 1}, was written.")}");
         sb.AppendLine();
-        sb.AppendLine("Each candidate sets every layer's pruning quality so that pruning that layer alone, without retraining, costs the dense network the candidate's *aggressiveness* in validation accuracy points (see the sensitivity tables); after pruning and retraining, each layer gets the fewest bits whose weight sharing alone stays within an allowance. Only validation figures are listed: the test set is measured only for the accuracy recorded in the written file (see report.md).");
+        sb.AppendLine("Each candidate lets the network keep 1/*aggressiveness* of its weights and shares them among the layers so that the validation accuracy pruning each layer alone costs the dense network, without retraining, is least in sum (see the sensitivity tables); after pruning and retraining, each layer gets the fewest bits whose weight sharing alone stays within an allowance. Only validation figures are listed: the test set is measured only for the accuracy recorded in the written file (see report.md).");
         sb.AppendLine();
         string layers = string.Join(" / ", sensitivity.Layers.Select(l => l.Name));
-        sb.AppendLine($"| # | Aggressiveness (points) | Quality {layers} | Bits {layers} | Bytes | Ratio | Validation error | Meets target |");
+        sb.AppendLine($"| # | Aggressiveness (total / kept weights, dense curves) | Quality {layers} | Bits {layers} | Bytes | Ratio | Validation error | Meets target |");
         sb.AppendLine("|---:|---:|---|---|---:|---:|---:|---|");
         foreach (SearchCandidate c in tried)
         {
@@ -409,11 +493,11 @@ public static class TargetSearch
             string b = string.Join(" / ", sensitivity.Layers.Select(l => c.Bits.TryGetValue(l.Name, out int v) ? v.ToString(CultureInfo.InvariantCulture) : "–"));
             if (c.Failure is null)
             {
-                Line($"| {c.Index + 1}{(c == chosen ? " (written)" : string.Empty)} | {c.Aggressiveness:0.###} | {q} | {b} | {c.FileBytes:N0} | {c.Ratio:F1}× | {c.ValidationError * 100:F2} % | {(c.Eligible ? "yes" : "no")} |");
+                Line($"| {c.Index + 1}{(c == chosen ? " (written)" : string.Empty)} | {c.Aggressiveness:0.####} | {q} | {b} | {c.FileBytes:N0} | {c.Ratio:F1}× | {c.ValidationError * 100:F2} % | {(c.Eligible ? "yes" : "no")} |");
             }
             else
             {
-                Line($"| {c.Index + 1} | {c.Aggressiveness:0.###} | {q} | {b} | – | – | – | failed: {c.Failure} |");
+                Line($"| {c.Index + 1} | {c.Aggressiveness:0.####} | {q} | {b} | – | – | – | failed: {c.Failure} |");
             }
         }
 
