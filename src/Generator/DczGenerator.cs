@@ -9,7 +9,8 @@ namespace EmbeddedNets.Generator;
 /// Turns every <c>.dcz</c> model listed in AdditionalFiles (as the text form the build logic
 /// writes, see <see cref="DczTextForm"/>) into a static class with an allocation-free
 /// <c>Predict</c>. Pipeline: text + item metadata → <see cref="DczInput"/> (bytes) →
-/// <see cref="ModelResult"/> (parsed, plain data) → all models (duplicate names, Runtime check) → source.
+/// <see cref="ModelResult"/> (parsed, plain data) → all models with their <see cref="DczListing"/>s
+/// (files listed twice, duplicate class names, Runtime check) → source.
 /// Every step passes equatable records, so an unrelated source edit reruns nothing.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -23,6 +24,9 @@ public sealed partial class DczGenerator : IIncrementalGenerator
 
     /// <summary>Tracking name of the step that gathers all models with the project facts.</summary>
     public const string ProjectStep = "DczProject";
+
+    /// <summary>Tracking name of the step that records how often each model file is listed.</summary>
+    public const string ListingsStep = "DczListings";
 
     /// <summary>Tracking name of the step that checks for the Runtime reference.</summary>
     public const string RuntimeStep = "DczRuntime";
@@ -57,16 +61,24 @@ public sealed partial class DczGenerator : IIncrementalGenerator
             .Select(static (input, cancellationToken) => Parse(input, cancellationToken))
             .WithTrackingName(ModelsStep);
 
+        IncrementalValueProvider<ImmutableArray<DczListing>> listings = context.AdditionalTextsProvider
+            .Where(static text => IsModelFile(text.Path))
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, _) => Listing(pair.Left, pair.Right))
+            .WithTrackingName(ListingsStep)
+            .Collect();
+
         IncrementalValueProvider<bool> runtimeReferenced = context.CompilationProvider
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName("EmbeddedNets.Inference.SparseKernels") is not null)
             .WithTrackingName(RuntimeStep);
 
-        IncrementalValueProvider<(ImmutableArray<ModelResult> Models, bool RuntimeReferenced)> project = models
+        IncrementalValueProvider<((ImmutableArray<ModelResult> Models, ImmutableArray<DczListing> Listings) Files, bool RuntimeReferenced)> project = models
             .Collect()
+            .Combine(listings)
             .Combine(runtimeReferenced)
             .WithTrackingName(ProjectStep);
 
-        context.RegisterSourceOutput(project, static (spc, project) => Produce(spc, project.Models, project.RuntimeReferenced));
+        context.RegisterSourceOutput(project, static (spc, project) => Produce(spc, project.Files.Models, project.Files.Listings, project.RuntimeReferenced));
     }
 
     private static bool IsModelFile(string path) =>
@@ -127,14 +139,26 @@ public sealed partial class DczGenerator : IIncrementalGenerator
             null);
     }
 
-    private static void Produce(SourceProductionContext context, ImmutableArray<ModelResult> results, bool runtimeReferenced)
+    private static void Produce(SourceProductionContext context, ImmutableArray<ModelResult> results, ImmutableArray<DczListing> listings, bool runtimeReferenced)
     {
+        // A file listed more than once: one diagnostic at it, then it counts once.
+        foreach (DiagnosticInfo info in ListedMoreThanOnce(listings))
+        {
+            context.ReportDiagnostic(ToDiagnostic(info));
+        }
+
         // Deterministic order whatever order the compiler lists the files in.
         var byName = new Dictionary<string, ModelSpec>(StringComparer.Ordinal);
         var hintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // Roslyn compares hint names ignoring case
+        var seenFiles = new HashSet<string>(StringComparer.Ordinal);
         bool runtimeReported = false;
         foreach (ModelResult result in results.OrderBy(r => r.Spec?.OriginalPath ?? r.Diagnostics.FirstOrDefault()?.FilePath ?? string.Empty, StringComparer.Ordinal))
         {
+            if (!seenFiles.Add(result.Spec?.OriginalPath ?? result.Diagnostics.FirstOrDefault()?.FilePath ?? string.Empty))
+            {
+                continue; // the same file again: reported above, generated once
+            }
+
             foreach (DiagnosticInfo info in result.Diagnostics)
             {
                 context.ReportDiagnostic(ToDiagnostic(info));

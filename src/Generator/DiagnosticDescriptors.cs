@@ -48,6 +48,11 @@ internal static class DiagnosticDescriptors
         "The .dcz file is too large to embed",
         "'{0}' is {1} bytes; Compact mode embeds at most {2} bytes per model (a string literal in the assembly's metadata)");
 
+    public static readonly DiagnosticDescriptor ListedMoreThanOnce = Create(
+        "DCZ009",
+        "A .dcz file is listed more than once",
+        "'{0}' is listed {1} times in AdditionalFiles; one file generates one class (the compiler keeps only one listing's metadata), so remove the extra items, or copy the file to get another class from the same model");
+
     public static readonly DiagnosticDescriptor InternalError = Create(
         "DCZ900",
         "The EmbeddedNets generator failed",
@@ -56,7 +61,7 @@ internal static class DiagnosticDescriptors
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new[]
     {
         CorruptFile, UnsupportedFile, InvalidMetadata, BinaryWithoutBuildLogic, DamagedTextForm,
-        DuplicateClass, RuntimeMissing, TooLargeToEmbed, InternalError,
+        DuplicateClass, RuntimeMissing, TooLargeToEmbed, ListedMoreThanOnce, InternalError,
     }.ToDictionary(d => d.Id, StringComparer.Ordinal);
 
     /// <summary>Every descriptor, by ID.</summary>

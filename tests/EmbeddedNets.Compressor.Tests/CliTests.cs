@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using EmbeddedNets.Format;
 
 namespace EmbeddedNets.Compressor.Tests;
@@ -21,12 +23,15 @@ public sealed class CliTests : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>The codebook index of kept weight position <paramref name="p"/>: a multiplicative hash, so the ten rows differ.</summary>
+    private static int Code(int p) => (int)(unchecked((uint)p * 2654435761u) >> 30);
+
     /// <summary>A small valid model with recorded metrics: a 784→10 dense layer, 2-bit codebook, every 7th weight kept.</summary>
     private string WriteModel(string name)
     {
         int n = 784 * 10;
         int[] positions = Enumerable.Range(0, n).Where(i => i % 7 == 0).ToArray();
-        byte[] codes = positions.Select(p => (byte)(p % 4)).ToArray();
+        byte[] codes = positions.Select(p => (byte)Code(p)).ToArray();
         var weights = new SparseWeights(n, new[] { -0.02f, -0.01f, 0.01f, 0.02f }, 2, 4, positions, codes);
         var model = new DczModel(
             new ModelInfo("test-model", new[] { 784 }, new Preprocessing(1f / 255, 0, 1), Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), new RecordedMetrics("mnist-test", 1000, 123), "tests", 1),
@@ -80,7 +85,75 @@ public sealed class CliTests : IDisposable
         (int code, string output, string err) = Run("eval", file, "--data", s_slice);
 
         Assert.True(code == 0, err);
-        Assert.Matches(@"\d+/1000 correct = \d+\.\d\d % accuracy", output);
+
+        // The count computed here from the model's definition (WriteModel), not by the Runtime:
+        // logits[o] = Σ_i codebook[Code(p)] · pixel/255 over kept p = o·784 + i (p % 7 == 0), bias 0.
+        float[] codebook = [-0.02f, -0.01f, 0.01f, 0.02f];
+        EmbeddedNets.Data.MnistSet test = EmbeddedNets.Data.Mnist.LoadTest(s_slice);
+        int correct = 0, ambiguous = 0;
+        var logits = new double[10];
+        for (int n = 0; n < test.Count; n++)
+        {
+            Array.Clear(logits);
+            for (int o = 0; o < 10; o++)
+            {
+                for (int i = 0; i < 784; i++)
+                {
+                    int p = (o * 784) + i;
+                    if (p % 7 == 0)
+                    {
+                        logits[o] += codebook[Code(p)] * (double)(test.Images[(n * 784) + i] * (1f / 255));
+                    }
+                }
+            }
+
+            int best = Array.IndexOf(logits, logits.Max());
+            if (logits.Where((_, o) => o != best).Any(l => logits[best] - l < 1e-6))
+            {
+                ambiguous++; // a near-tie float32 may break either way
+            }
+            else if (best == test.Labels[n])
+            {
+                correct++;
+            }
+        }
+
+        Match m = Regex.Match(output, @"(\d+)/1000 correct = (\d+\.\d\d) % accuracy");
+        Assert.True(m.Success, output);
+        int reported = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(ambiguous <= 10, $"{ambiguous} near-ties: the check would be too loose");
+        Assert.InRange(reported, correct, correct + ambiguous);
+        Assert.Equal((reported / 10.0).ToString("F2", CultureInfo.InvariantCulture), m.Groups[2].Value);
+        Assert.Contains("recorded accuracy: 12.30 % (123/1000 of mnist-test", output);
+    }
+
+    [Fact]
+    public void Inspect_UnderOddCulture_PrintsTheInvariantText()
+    {
+        // What scripts parse (.ci/run reads --json): a user's culture must not change a character.
+        string file = WriteModel("m.dcz");
+        (_, string text, _) = Run("inspect", file);
+        (_, string json, _) = Run("inspect", file, "--json");
+        CultureInfo saved = CultureInfo.CurrentCulture;
+        try
+        {
+            var odd = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+            odd.NumberFormat.NegativeSign = "\u2212";
+            odd.NumberFormat.NumberDecimalSeparator = ",";
+            odd.NumberFormat.NumberGroupSeparator = ".";
+            odd.NumberFormat.PercentDecimalSeparator = ",";
+            CultureInfo.CurrentCulture = odd;
+
+            Assert.Equal(text, Run("inspect", file).Out);
+            Assert.Equal(json, Run("inspect", file, "--json").Out);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = saved;
+        }
+
+        Assert.Contains("31,400", text); // dense bytes with the invariant group separator
+        Assert.Contains("12.30 %", text);
     }
 
     [Theory]
@@ -94,7 +167,8 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "inspect" }, "missing FILE.dcz")]
     [InlineData(new[] { "inspect", "nope.dcz" }, "model file 'nope.dcz' does not exist")]
     [InlineData(new[] { "compress", "--data", "x", "--out", "y.dcz" }, "missing --model")]
-    [InlineData(new[] { "compress", "--model", "alexnet", "--data", "x", "--out", "y.dcz" }, "unknown model 'alexnet' (known: lenet-300-100, lenet-5)")]
+    [InlineData(new[] { "compress", "--model", "alexnet", "--data", "x", "--out", "y.dcz" }, "unknown model 'alexnet' (known: lenet-300-100, lenet-5, ds-cnn, or an architecture file ending in .json)")]
+    [InlineData(new[] { "compress", "--model", "nope.json", "--data", "x", "--out", "y.dcz" }, "architecture file 'nope.json' does not exist")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "/no/such/dir", "--out", "y.dcz" }, "--data folder '/no/such/dir' does not exist")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--seed", "-3" }, "--seed must be a non-negative integer")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--threads", "0" }, "--threads must be an integer in 1–256")]
@@ -173,7 +247,7 @@ public sealed class CliTests : IDisposable
         (int code, string output, _) = Run(first, second);
 
         Assert.Equal(0, code);
-        foreach (string option in new[] { "--model <NAME>", "--data <DIR>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
+        foreach (string option in new[] { "--model <NAME|FILE.json>", "--data <DIR>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
         {
             Assert.Contains(option, output);
         }

@@ -77,11 +77,12 @@ public class ConfigTests
     }
 
     [Fact]
-    public void Architecture_ThatDoesNotFit_IsRejectedWithTheLayer()
+    public void Architecture_ThatDoesNotFit_IsRejectedWithTheNode()
     {
-        var e = Assert.Throws<ArgumentException>(() => new ArchitectureSpec(
-            "bad", new[] { 1, 4, 4 }, new[] { LayerSpec.Conv("c", 2, 5) }, new[] { "x" }, 1, 0, 1));
+        var e = Assert.Throws<ArchitectureException>(() => new ArchitectureSpec(
+            "bad", new[] { 1, 4, 4 }, new ArchitectureNode[] { new Conv2dNode("c", 2, 5) }, new[] { "x" }, EmbeddedNets.Format.Preprocessing.Identity));
 
-        Assert.Contains("layer 0 (Conv2d): window does not fit the input", e.Message);
+        Assert.Contains("node 'c' (Conv2d) reading [1, 4, 4] from the model input: kernel 5×5", e.Message);
+        Assert.Equal("c", e.Node);
     }
 }

@@ -22,21 +22,21 @@ public sealed class ConvolutionTests
         using Tensor x = rand(3, 1, 28, 28);
         using Tensor logits = network.forward(x);
 
-        Tensor h = x.to_type(ScalarType.Float64);
-        foreach (ResolvedLayer layer in Architectures.LeNet5.Resolved)
+        // The same graph in float64, through each op's own forward.
+        var outputs = new Tensor[network.Modules.Count];
+        foreach (ResolvedNode node in Architectures.LeNet5.Resolved)
         {
-            WeightedLayer? weighted = network.Weighted.FirstOrDefault(w => w.Layer.Index == layer.Index);
-            h = layer.Spec.Op switch
+            Tensor[] inputs = node.InputIndexes.Select(k => k < 0 ? x.to_type(ScalarType.Float64) : outputs[k]).ToArray();
+            WeightedLayer? weighted = network.Weighted.FirstOrDefault(w => w.Node.Index == node.Index);
+            outputs[node.Index] = node.Node switch
             {
-                LayerOp.Conv2d => nn.functional.conv2d(h, weighted!.Weight.to_type(ScalarType.Float64), weighted.Bias.to_type(ScalarType.Float64), strides: [layer.Spec.Stride], padding: [layer.Spec.Padding]),
-                LayerOp.MaxPool2d => nn.functional.max_pool2d(h, layer.Spec.Kernel, layer.Spec.Stride),
-                LayerOp.ReLU => nn.functional.relu(h),
-                LayerOp.Flatten => h.flatten(1),
-                LayerOp.Dense => nn.functional.linear(h.dim() == 2 ? h : h.flatten(1), weighted!.Weight.to_type(ScalarType.Float64), weighted.Bias.to_type(ScalarType.Float64)),
-                _ => throw new InvalidOperationException(layer.Spec.Op.ToString()),
+                WeightedNode w => w.Forward(inputs[0], weighted!.Weight.detach().to_type(ScalarType.Float64), weighted.Bias.detach().to_type(ScalarType.Float64)),
+                StatelessNode s => s.Forward(inputs),
+                _ => throw new InvalidOperationException(node.Label + " has parameters this test does not know"),
             };
         }
 
+        Tensor h = outputs[^1];
         double scale = h.abs().max().item<double>();
         double error = (logits.detach().to_type(ScalarType.Float64) - h).abs().max().item<double>();
         Assert.True(error <= 1e-5 * scale, $"largest deviation {error} of logits up to {scale}");

@@ -188,4 +188,102 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(8, inspection.Layers[0].WeightBits);
         Assert.True(inspection.Model.Info.Metrics!.Accuracy > 0.5, $"accuracy {inspection.Model.Info.Metrics.Accuracy}");
     }
+
+    [Fact]
+    public void Compress_DsCnn_SameSeedTwice_GivesTheSameBytes_WithBatchNormsFolded()
+    {
+        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        string data = SmallSlice();
+
+        CompressionResult a = Compress("ds-a", Architectures.DsCnn, Quick, seed: 4, data: data);
+        CompressionResult b = Compress("ds-b", Architectures.DsCnn, Quick, seed: 4, data: data);
+
+        byte[] bytes = File.ReadAllBytes(a.OutputPath!);
+        Assert.Equal(bytes, File.ReadAllBytes(b.OutputPath!));
+        DczModel model = DczFile.Read(bytes);
+        Assert.DoesNotContain(model.Layers, l => l.Kind == LayerKind.ScaleShift);
+        Assert.Equal(Architectures.DsCnn.Nodes.Count(n => n is not BatchNormNode), model.Layers.Count);
+        Assert.Contains(model.Layers, l => l is Conv2dLayer { Groups: 64, StrideHeight: 2 });
+        Assert.Contains(model.Layers, l => l is AddLayer);
+        Assert.All(model.Layers.Where(l => l.WeightTensor is not null), l => Assert.True(l.WeightTensor!.IsShared));
+        MnistSet test = Mnist.LoadTest(data);
+        Assert.Equal(model.Info.Metrics!.Correct, CompactModel.Create(model).CountCorrect(test.Images, test.Labels, test.Count));
+    }
+
+    [Theory]
+    [InlineData(1)] // after the first dense epoch: batch norms live, their statistics in the checkpoint
+    [InlineData(3)] // after the first pruning: batch norms folded
+    public void Compress_DsCnn_InterruptedThenResumed_GivesTheSameBytesAsOneRun(int stopAfter)
+    {
+        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        string data = SmallSlice();
+        CompressionResult whole = Compress("ds-whole", Architectures.DsCnn, Quick, data: data);
+
+        string work = Path.Combine(_dir, "ds-split.work");
+        Assert.Null(Compress("ds-split", Architectures.DsCnn, Quick, stopAfter: stopAfter, work: work, data: data).OutputPath);
+        CompressionResult resumed = Compress("ds-split", Architectures.DsCnn, Quick, work: work, data: data);
+
+        Assert.EndsWith("state.ckpt", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(whole.OutputPath!), File.ReadAllBytes(resumed.OutputPath!));
+    }
+
+    [Fact]
+    public void Compress_AnotherArchitectureWithTheSameName_DoesNotResumeItsCheckpoint()
+    {
+        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        static ArchitectureSpec Mlp(int hidden) => new(
+            "mine", new[] { 784 }, new ArchitectureNode[] { new DenseNode("fc1", hidden), new ReLUNode(), new DenseNode("fc2", 10) },
+            Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), new Preprocessing(1f / 255f, 0f, 1f));
+        string data = SmallSlice();
+        string work = Path.Combine(_dir, "mine.work");
+        string copy = Path.Combine(_dir, "mine-copy.work");
+        Compress("mine16", Mlp(16), Quick, stopAfter: 1, work: work, data: data);
+        CopyFolder(work, copy);
+
+        CompressionResult other = Compress("mine20", Mlp(20), Quick, work: work, data: data);
+        CompressionResult same = Compress("mine16", Mlp(16), Quick, work: copy, data: data);
+
+        Assert.Null(other.ResumedFrom);
+        Assert.EndsWith("state.ckpt", same.ResumedFrom);
+    }
+
+    [Fact]
+    public void Compress_ArchitectureEndingInSoftmax_TrainsOnTheLogits_AndWritesProbabilities()
+    {
+        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        ArchitectureSpec spec = ArchitectureFile.Parse("""
+            {
+              "name": "softmax-mlp", "inputShape": [784], "classLabels": ["0","1","2","3","4","5","6","7","8","9"],
+              "preprocessing": { "scale": 0.00392156862745098 },
+              "nodes": [ { "op": "Dense", "name": "fc1", "outputs": 32 }, { "op": "Tanh" }, { "op": "Dense", "name": "fc2", "outputs": 10 }, { "op": "Softmax" } ]
+            }
+            """, "softmax-mlp.json");
+
+        CompressionResult result = Compress("softmax", spec, Quick, data: SmallSlice());
+
+        DczModel model = DczFile.Read(File.ReadAllBytes(result.OutputPath!));
+        Assert.Equal(LayerKind.Softmax, model.Layers[^1].Kind);
+        Assert.True(model.Info.Metrics!.Accuracy > 0.6, $"accuracy {model.Info.Metrics.Accuracy}");
+    }
+
+    /// <summary>1,000 training and 300 test images of the slice (made once per test).</summary>
+    private string SmallSlice()
+    {
+        string data = Path.Combine(_dir, "small");
+        if (!Directory.Exists(data))
+        {
+            Data.MnistSlice.Write(s_slice, data, 1000, 300);
+        }
+
+        return data;
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+    }
 }

@@ -21,11 +21,9 @@ public class TrainingTests
     private static readonly ArchitectureSpec s_tiny = new(
         "tiny",
         new[] { 12 },
-        new[] { LayerSpec.Dense("fc1", 8), LayerSpec.Relu(), LayerSpec.Dense("fc2", 3) },
+        new ArchitectureNode[] { new DenseNode("fc1", 8), new ReLUNode(), new DenseNode("fc2", 3) },
         new[] { "a", "b", "c" },
-        1f / 255f,
-        0f,
-        1f);
+        new EmbeddedNets.Format.Preprocessing(1f / 255f, 0f, 1f));
 
     private static readonly TrainingStageConfig s_stage = new() { Epochs = 1, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-3 };
 

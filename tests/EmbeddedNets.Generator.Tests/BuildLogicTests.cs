@@ -77,6 +77,38 @@ public sealed class BuildLogicTests : IDisposable
         Assert.Equal(written, texts.Select(File.GetLastWriteTimeUtc).ToArray());
     }
 
+    [Fact]
+    public void BuildLogic_SameDczListedThreeWays_CountsTheListingsForDcz009()
+    {
+        // The compiler collapses the three listings into one text form with the last listing's
+        // metadata; only the build logic sees them all, and passes the count on (DczListings).
+        string generator = Path.Combine(DiagnosticTests.RepositoryRoot(), "src", "Generator");
+        string app = Path.Combine(Work, "listings");
+        Directory.CreateDirectory(Path.Combine(app, "Models"));
+        File.WriteAllBytes(Path.Combine(app, "Models", "net.dcz"), [1]);
+        File.WriteAllBytes(Path.Combine(app, "Models", "other.dcz"), [2]);
+        File.WriteAllText(Path.Combine(app, "Listings.proj"), $"""
+            <Project>
+              <Import Project="{generator}/build/EmbeddedNets.Generator.props" />
+              <ItemGroup>
+                <AdditionalFiles Include="Models/net.dcz" ClassName="A" />
+                <AdditionalFiles Include="Models/other.dcz" />
+                <AdditionalFiles Include="Models/net.dcz" ClassName="B" />
+                <AdditionalFiles Include="Models/../Models/net.dcz" ClassName="C" />
+              </ItemGroup>
+              <Import Project="{generator}/build/EmbeddedNets.Generator.targets" />
+              <Target Name="Show" DependsOnTargets="_EmbeddedNetsCollectDcz">
+                <Message Importance="high" Text="listing %(_EmbeddedNetsDcz.Filename) %(_EmbeddedNetsDcz.ClassName) %(_EmbeddedNetsDcz.DczListings)" />
+              </Target>
+            </Project>
+            """);
+
+        string output = DotnetCli.Run(app, new Dictionary<string, string?> { ["MSBUILDNODEREUSE"] = "0" }, TimeSpan.FromMinutes(2), "msbuild", "Listings.proj", "-t:Show", "-nologo");
+
+        string[] listings = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("listing ", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["listing net A 3", "listing net B 3", "listing net C 3", "listing other  1"], listings);
+    }
+
     private static string Expected(string name, DczModel model)
     {
         CompactModel compact = CompactModel.Load(DczFile.Write(model));

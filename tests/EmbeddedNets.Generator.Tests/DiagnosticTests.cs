@@ -105,6 +105,70 @@ public sealed class DiagnosticTests
         Assert.Single(result.Results.Single().GeneratedSources);
     }
 
+    [Theory]
+    [InlineData("/a/net.dcz", null, "/b/other.dcz", "Net")] // file name and ClassName meet
+    [InlineData("/a/x.dcz", "Net", "/b/y.dcz", "Net")] // the same ClassName twice
+    public void TwoFilesSameFullName_ReportsDcz006AtTheSecond(string firstPath, string? firstClass, string secondPath, string secondClass)
+    {
+        var (result, _) = GeneratorHarness.Run([new ModelFile(firstPath, Valid, ClassName: firstClass), new ModelFile(secondPath, Valid, ClassName: secondClass, Namespace: GeneratorHarness.RootNamespace)]);
+
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("DCZ006", diagnostic.Id);
+        Assert.Equal(secondPath, diagnostic.Location.GetLineSpan().Path);
+        Assert.Contains($"'{secondPath}' would generate class 'Test.Models.Net', which '{firstPath}' already generates", diagnostic.GetMessage());
+        Assert.Single(result.Results.Single().GeneratedSources);
+    }
+
+    [Fact]
+    public void SameFileListedTwice_ReportsDcz009OnceAndGeneratesOneClass()
+    {
+        var file = new ModelFile(Path, Valid);
+
+        var (result, output) = GeneratorHarness.Run([file, file]);
+
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("DCZ009", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(Path, diagnostic.Location.GetLineSpan().Path);
+        Assert.Contains($"'{Path}' is listed 2 times in AdditionalFiles", diagnostic.GetMessage());
+        Assert.Equal(["Test.Models.Net.g.cs"], result.Results.Single().GeneratedSources.Select(s => s.HintName));
+        GeneratorHarness.Load(output);
+    }
+
+    [Fact]
+    public void FileTheBuildLogicCountedThreeTimes_ReportsDcz009WithTheCount()
+    {
+        // What the compiler really passes: one text form (one path), whose metadata says how many
+        // AdditionalFiles items named the file (the last one's ClassName wins).
+        var file = new ModelFile(Path, Valid, ClassName: "Third");
+        Dictionary<string, string> metadata = file.Metadata();
+        metadata["build_metadata.AdditionalFiles.DczListings"] = "3";
+        var options = new TestOptionsProvider(new Dictionary<string, string> { ["build_property.RootNamespace"] = GeneratorHarness.RootNamespace }, new() { [file.TextPath] = metadata });
+
+        GeneratorDriverRunResult result = GeneratorHarness.RunTexts([file.ToAdditionalText()], options);
+
+        Assert.Null(result.Results.Single().Exception);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("DCZ009", diagnostic.Id);
+        Assert.Equal(Path, diagnostic.Location.GetLineSpan().Path);
+        Assert.Contains($"'{Path}' is listed 3 times in AdditionalFiles", diagnostic.GetMessage());
+        Assert.Equal(["Test.Models.Third.g.cs"], result.Results.Single().GeneratedSources.Select(s => s.HintName));
+    }
+
+    [Fact]
+    public void CorruptFileListedTwice_ReportsItsErrorOnceAndDcz009()
+    {
+        byte[] bytes = Valid;
+        bytes[40] ^= 0x10;
+        var file = new ModelFile(Path, bytes);
+
+        var (result, _) = GeneratorHarness.Run([file, file]);
+
+        Assert.Equal(["DCZ001", "DCZ009"], result.Diagnostics.Select(d => d.Id).Order(StringComparer.Ordinal));
+        Assert.All(result.Diagnostics, d => Assert.Equal(Path, d.Location.GetLineSpan().Path));
+        Assert.Empty(result.Results.Single().GeneratedSources);
+    }
+
     [Fact]
     public void RuntimeNotReferenced_ReportsDcz007()
     {

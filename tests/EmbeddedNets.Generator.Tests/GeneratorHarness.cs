@@ -110,7 +110,8 @@ internal static class GeneratorHarness
             global["build_property.RootNamespace"] = rootNamespace;
         }
 
-        return new TestOptionsProvider(global, files.ToDictionary(f => f.TextPath, f => f.Metadata()));
+        // A file listed twice has one options entry, the last listing's (as in the editorconfig the SDK writes).
+        return new TestOptionsProvider(global, files.GroupBy(f => f.TextPath).ToDictionary(g => g.Key, g => g.Last().Metadata()));
     }
 
     /// <summary>Runs the generator over <paramref name="files"/>; returns the run result and the compilation with generated sources.</summary>

@@ -8,7 +8,7 @@ namespace EmbeddedNets.Generator.Tests;
 /// <summary>An unrelated edit reruns nothing; editing a model reruns only that model.</summary>
 public sealed class IncrementalTests
 {
-    private static readonly string[] s_steps = [DczGenerator.InputsStep, DczGenerator.ModelsStep, DczGenerator.ProjectStep];
+    private static readonly string[] s_steps = [DczGenerator.InputsStep, DczGenerator.ModelsStep, DczGenerator.ListingsStep, DczGenerator.ProjectStep];
 
     [Fact]
     public void UnrelatedSourceEdit_AllStepsCachedOrUnchanged()

@@ -12,18 +12,22 @@ namespace EmbeddedNets.Tests.Shared;
 public static class DczTestModels
 {
     /// <summary>
-    /// The worked example of docs/dcz-format.md: input [4], one Dense 4→2 layer with a 2-entry
-    /// codebook, kept positions 0, 1, 5, 7 and GapBits 1, so the run of zeros 2–4 needs a filler.
+    /// The worked example of docs/dcz-format.md (§11): input [4] read by two branches that an Add
+    /// joins. <c>fc</c> is Dense 4→2 with a 2-entry codebook, kept positions 0, 1, 5, 7 and
+    /// GapBits 1, so the run of zeros 2–4 needs a filler; <c>relu</c> follows it. <c>skip</c> is
+    /// Dense 4→2 on the model input with unshared float32 weights at positions 1 and 6 and GapBits 2,
+    /// so the zeros 2–5 need a filler too. <c>sum</c> adds <c>relu</c> and <c>skip</c>.
     /// </summary>
     public static DczModel SpecExample()
     {
-        var weights = new SparseWeights(
+        var fcWeights = new SparseWeights(
             length: 8,
             codebook: new[] { -0.5f, 0.5f },
             weightBits: 1,
             gapBits: 1,
             positions: new[] { 0, 1, 5, 7 },
             codes: new byte[] { 1, 0, 1, 1 });
+        SparseWeights skipWeights = SparseWeights.Unshared(length: 8, gapBits: 2, positions: new[] { 1, 6 }, values: new[] { 2f, -0.75f });
         var info = new ModelInfo(
             name: "tiny",
             inputShape: new[] { 4 },
@@ -32,14 +36,327 @@ public static class DczTestModels
             metrics: new RecordedMetrics("demo", 4, 3),
             producer: "doc",
             seed: 42);
-        return new DczModel(info, new DczLayer[] { new DenseLayer("fc", 4, 2, weights, new[] { 0.25f, -1f }) });
+        return new DczModel(info, new DczLayer[]
+        {
+            new DenseLayer("fc", 4, 2, fcWeights, new[] { 0.25f, -1f }, new[] { DczLayer.ModelInput }),
+            new ReLULayer("relu", new[] { 0 }),
+            new DenseLayer("skip", 4, 2, skipWeights, new[] { 0f, 0.5f }, new[] { DczLayer.ModelInput }),
+            new AddLayer("sum", new[] { 1, 2 }),
+        });
     }
 
-    /// <summary>A random model (MLP on a flat input or CNN on an image) that obeys every format rule.</summary>
+    /// <summary>
+    /// The version-1 example (the worked example of the version-1 spec): the model
+    /// <see cref="SpecExampleV1"/> as a version-1 writer stored it, 93 bytes.
+    /// </summary>
+    public static byte[] SpecExampleV1Bytes() => Convert.FromHexString(
+        "8944435A010000004D000000F1A96605" +
+        "0474696E7901040000803F0000000000" +
+        "00803F02026E6F03796573010464656D" +
+        "6F040303646F632A01010266631F0402" +
+        "010102000000BF0000003F0503212007" +
+        "58021105380000803E000080BF");
+
+    /// <summary>The model of <see cref="SpecExampleV1Bytes"/>: layer <c>fc</c> of <see cref="SpecExample"/> alone, as a chain.</summary>
+    public static DczModel SpecExampleV1()
+    {
+        DczModel v2 = SpecExample();
+        return new DczModel(v2.Info, new DczLayer[] { new DenseLayer("fc", 4, 2, ((DenseLayer)v2.Layers[0]).Weights, new[] { 0.25f, -1f }) });
+    }
+
+    /// <summary>
+    /// A random model that obeys every format rule: an MLP on a flat input, a CNN chain on an
+    /// image (both of the first six ops, as version 1 had them), or a graph of every op
+    /// (<see cref="RandomGraph"/>), a third each.
+    /// </summary>
     public static DczModel Random(int seed)
     {
         var rng = new Random(seed);
-        return rng.Next(2) == 0 ? RandomMlp(rng, seed) : RandomCnn(rng, seed);
+        return rng.Next(3) switch
+        {
+            0 => RandomMlp(rng, seed),
+            1 => RandomCnn(rng, seed),
+            _ => RandomGraph(rng, seed),
+        };
+    }
+
+    /// <summary>
+    /// A random graph that uses every op of the format: blocks of convolutions (grouped,
+    /// depthwise, non-square, strided, padded differently on each side, shared or unshared
+    /// weights), padded pools (average with and without counting the padding), residual Adds of a
+    /// tensor and a branch and Adds of two branches, ScaleShift on rank 1, 2 and 3, Clip, Sigmoid,
+    /// Tanh, Softmax, Reshape and Flatten (some reading a tensor that later layers read too, so
+    /// they cannot run in place), GlobalAvgPool, then Dense layers to the classes. Layers reading
+    /// the layer just before them sometimes leave their inputs implicit. Small enough for the
+    /// double-precision reference.
+    /// </summary>
+    public static DczModel RandomGraph(Random rng, int seed)
+    {
+        bool image = rng.Next(4) != 0;
+        int[] input = image ? new[] { rng.Next(1, 5), rng.Next(3, 11), rng.Next(3, 11) } : new[] { rng.Next(2, 33) };
+        var g = new GraphBuilder(rng);
+        Tensor x = new(DczLayer.ModelInput, input);
+        int blocks = rng.Next(1, 5);
+        for (int b = 0; b < blocks; b++)
+        {
+            x = x.Shape.Length == 3 ? g.ImageBlock(x) : g.VectorBlock(x);
+        }
+
+        // Head: to a vector (or let Dense flatten implicitly), then Dense layers to the classes.
+        if (x.Shape.Length != 1)
+        {
+            x = rng.Next(4) switch
+            {
+                0 when x.Shape.Length == 3 => g.Add(new GlobalAvgPoolLayer(g.Name("gap"), g.Ref(x)), new[] { x.Shape[0], 1, 1 }),
+                1 => g.Add(new FlattenLayer(g.Name("flatten"), g.Ref(x)), new[] { Length(x.Shape) }),
+                2 => g.Add(new ReshapeLayer(g.Name("reshape"), new[] { Length(x.Shape) }, g.Ref(x)), new[] { Length(x.Shape) }),
+                _ => x,
+            };
+        }
+
+        int classes = rng.Next(1, 11);
+        x = g.Dense(x, classes);
+        switch (rng.Next(6))
+        {
+            case 0: x = g.Add(new SoftmaxLayer(g.Name("prob"), g.Ref(x)), x.Shape); break;
+            case 1: x = g.Add(new SigmoidLayer(g.Name("sigmoid"), g.Ref(x)), x.Shape); break;
+            case 2: x = g.ScaleShift(x); break;
+            default: break;
+        }
+
+        return new DczModel(RandomInfo(rng, seed, input, classes), g.Layers.ToArray());
+    }
+
+    /// <summary>Random unshared (float32) weights: no codebook, each kept value its own, never +0.0.</summary>
+    public static SparseWeights RandomUnsharedWeights(Random rng, int length)
+    {
+        double[] fractions = { 0, 0.05, 0.3, 0.7, 1 };
+        double keep = fractions[rng.Next(fractions.Length)];
+        var positions = new List<int>();
+        for (int p = 0; p < length; p++)
+        {
+            if (rng.NextDouble() < keep)
+            {
+                positions.Add(p);
+            }
+        }
+
+        float[] values = RandomFloats(rng, positions.Count);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(values[i]) == 0)
+            {
+                values[i] = 0.5f; // +0.0 is the encoding's filler, never a kept value.
+            }
+        }
+
+        return SparseWeights.Unshared(length, rng.Next(1, 13), positions.ToArray(), values);
+    }
+
+    private static int Length(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>A layer output (or the model input) and its shape, while a graph is built.</summary>
+    private readonly record struct Tensor(int Source, int[] Shape);
+
+    /// <summary>Builds a random graph block by block; every output it creates is read by a later layer.</summary>
+    private sealed class GraphBuilder
+    {
+        private readonly Random _rng;
+
+        public GraphBuilder(Random rng) => _rng = rng;
+
+        public List<DczLayer> Layers { get; } = new();
+
+        public string Name(string stem) =>
+            _rng.Next(5) == 0 ? "" : stem + Layers.Count.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The inputs of a one-input layer reading <paramref name="x"/>: sometimes implicit when it is the previous layer.</summary>
+        public IReadOnlyList<int>? Ref(Tensor x) =>
+            x.Source == Layers.Count - 1 && _rng.Next(2) == 0 ? null : new[] { x.Source };
+
+        public Tensor Add(DczLayer layer, int[] shape)
+        {
+            Layers.Add(layer);
+            return new Tensor(Layers.Count - 1, shape);
+        }
+
+        public Tensor ImageBlock(Tensor x)
+        {
+            int c = x.Shape[0], h = x.Shape[1], w = x.Shape[2];
+            switch (_rng.Next(9))
+            {
+                case 0:
+                case 1:
+                    return Activation(Conv(x, _rng.Next(1, 7), sameShape: false));
+                case 2:
+                    return Pool(x, sameShape: false);
+                case 3:
+                {
+                    // Residual: x + branch(x), the branch a same-shape convolution.
+                    Tensor branch = Activation(Conv(x, c, sameShape: true));
+                    return Join(x, branch);
+                }
+
+                case 4:
+                {
+                    // Two branches of the same tensor, joined: neither Add input is x itself.
+                    Tensor a = _rng.Next(2) == 0 ? ScaleShift(x) : Activation(x, always: true);
+                    Tensor b = _rng.Next(2) == 0 ? Conv(x, c, sameShape: true) : Pool(x, sameShape: true);
+                    return Join(a, b);
+                }
+
+                case 5:
+                {
+                    // Rank 2 in between: [c, h·w], scaled per channel or squashed, and back.
+                    Tensor r = Add(new ReshapeLayer(Name("reshape"), new[] { c, h * w }, Ref(x)), new[] { c, h * w });
+                    r = _rng.Next(2) == 0 ? ScaleShift(r) : Add(new TanhLayer(Name("tanh"), Ref(r)), r.Shape);
+                    return Add(new ReshapeLayer(Name("unflatten"), new[] { c, h, w }, Ref(r)), new[] { c, h, w });
+                }
+
+                case 6:
+                {
+                    // Flatten and Reshape both read x: the first cannot run in place (x is read again).
+                    Tensor f = Add(new FlattenLayer(Name("flatten"), new[] { x.Source }), new[] { c * h * w });
+                    Tensor r = Add(new ReshapeLayer(Name("reshape"), new[] { c * h * w }, new[] { x.Source }), new[] { c * h * w });
+                    Tensor sum = Join(f, r);
+                    return Add(new ReshapeLayer(Name("unflatten"), new[] { c, h, w }, Ref(sum)), new[] { c, h, w });
+                }
+
+                case 7:
+                    return ScaleShift(x);
+                default:
+                    return Activation(x, always: true);
+            }
+        }
+
+        public Tensor VectorBlock(Tensor x)
+        {
+            int n = x.Shape[0];
+            switch (_rng.Next(6))
+            {
+                case 0:
+                case 1:
+                    return Activation(Dense(x, _rng.Next(1, 33)));
+                case 2:
+                    return Join(x, Activation(Dense(x, n)));
+                case 3:
+                    return ScaleShift(x);
+                case 4:
+                {
+                    // [n] → [a, n / a] → per-row scale and shift → flat again.
+                    int a = Enumerable.Range(1, n).Where(d => n % d == 0).ElementAt(_rng.Next(Enumerable.Range(1, n).Count(d => n % d == 0)));
+                    Tensor r = Add(new ReshapeLayer(Name("reshape"), new[] { a, n / a }, Ref(x)), new[] { a, n / a });
+                    r = ScaleShift(r);
+                    return _rng.Next(2) == 0
+                        ? Add(new FlattenLayer(Name("flatten"), Ref(r)), new[] { n })
+                        : Add(new ReshapeLayer(Name("flat"), new[] { n }, Ref(r)), new[] { n });
+                }
+
+                default:
+                    return Add(new SoftmaxLayer(Name("softmax"), Ref(x)), x.Shape);
+            }
+        }
+
+        public Tensor Dense(Tensor x, int outputs)
+        {
+            int inputs = Length(x.Shape);
+            SparseWeights weights = _rng.Next(4) == 0 ? RandomUnsharedWeights(_rng, inputs * outputs) : RandomWeights(_rng, inputs * outputs);
+            return Add(new DenseLayer(Name("ip"), inputs, outputs, weights, RandomFloats(_rng, outputs), Ref(x)), new[] { outputs });
+        }
+
+        public Tensor ScaleShift(Tensor x)
+        {
+            int channels = x.Shape[0];
+            return Add(new ScaleShiftLayer(Name("bn"), RandomFloats(_rng, channels), RandomFloats(_rng, channels), Ref(x)), x.Shape);
+        }
+
+        /// <summary>Either input order; the inputs are always named (Add has two).</summary>
+        private Tensor Join(Tensor a, Tensor b) =>
+            Add(new AddLayer(Name("add"), _rng.Next(2) == 0 ? new[] { a.Source, b.Source } : new[] { b.Source, a.Source }), a.Shape);
+
+        private Tensor Activation(Tensor x, bool always = false)
+        {
+            switch (_rng.Next(always ? 4 : 6))
+            {
+                case 0: return Add(new ReLULayer(Name("relu"), Ref(x)), x.Shape);
+                case 1:
+                {
+                    float min = (float)(-_rng.NextDouble()), max = _rng.Next(3) == 0 ? min : (float)(_rng.NextDouble() * 6);
+                    return Add(new ClipLayer(Name("clip"), min, max, Ref(x)), x.Shape);
+                }
+
+                case 2: return Add(new SigmoidLayer(Name("sigmoid"), Ref(x)), x.Shape);
+                case 3: return Add(new TanhLayer(Name("tanh"), Ref(x)), x.Shape);
+                default: return x;
+            }
+        }
+
+        /// <summary>A convolution with random groups, kernel, stride and per-side padding; with <paramref name="sameShape"/>, stride 1 and padding that keeps h × w.</summary>
+        private Tensor Conv(Tensor x, int outChannels, bool sameShape)
+        {
+            int c = x.Shape[0], h = x.Shape[1], w = x.Shape[2];
+            int[] divisors = Enumerable.Range(1, c).Where(d => c % d == 0).ToArray();
+            int groups = _rng.Next(3) switch
+            {
+                0 => c,                                      // depthwise (or a multiple per channel)
+                1 => divisors[_rng.Next(divisors.Length)],   // grouped
+                _ => 1,
+            };
+            outChannels = sameShape ? c : groups * Math.Max(1, outChannels / groups);
+            int kh, kw, sh, sw, top, left, bottom, right;
+            if (sameShape)
+            {
+                kh = _rng.Next(1, 4);
+                kw = _rng.Next(1, 4);
+                sh = sw = 1;
+                top = _rng.Next(kh);
+                bottom = kh - 1 - top;
+                left = _rng.Next(kw);
+                right = kw - 1 - left;
+            }
+            else
+            {
+                top = _rng.Next(3);
+                bottom = _rng.Next(3);
+                left = _rng.Next(3);
+                right = _rng.Next(3);
+                kh = _rng.Next(1, Math.Min(4, h + top + bottom) + 1);
+                kw = _rng.Next(1, Math.Min(4, w + left + right) + 1);
+                sh = _rng.Next(1, 3);
+                sw = _rng.Next(1, 3);
+            }
+
+            int length = outChannels * (c / groups) * kh * kw;
+            SparseWeights weights = _rng.Next(4) == 0 ? RandomUnsharedWeights(_rng, length) : RandomWeights(_rng, length);
+            int oh = (int)ModelShapes.SlidingWindowOutput(h, kh, sh, top, bottom), ow = (int)ModelShapes.SlidingWindowOutput(w, kw, sw, left, right);
+            return Add(
+                new Conv2dLayer(Name("conv"), c, outChannels, groups, kh, kw, sh, sw, top, left, bottom, right, weights, RandomFloats(_rng, outChannels), Ref(x)),
+                new[] { outChannels, oh, ow });
+        }
+
+        /// <summary>A max or average pool with per-side padding smaller than the window; with <paramref name="sameShape"/>, stride 1 and a 3×3 or 1×1 window padded to keep h × w.</summary>
+        private Tensor Pool(Tensor x, bool sameShape)
+        {
+            int c = x.Shape[0], h = x.Shape[1], w = x.Shape[2];
+            Pool2dWindow window;
+            if (sameShape)
+            {
+                int k = _rng.Next(2) == 0 ? 1 : 3;
+                window = new Pool2dWindow(k, k, 1, 1, k / 2, k / 2, k / 2, k / 2);
+            }
+            else
+            {
+                int kh = _rng.Next(1, Math.Min(3, h) + 1), kw = _rng.Next(1, Math.Min(3, w) + 1);
+                window = new Pool2dWindow(kh, kw, _rng.Next(1, 3), _rng.Next(1, 3), _rng.Next(kh), _rng.Next(kw), _rng.Next(kh), _rng.Next(kw));
+            }
+
+            int oh = (int)ModelShapes.SlidingWindowOutput(h, window.KernelHeight, window.StrideHeight, window.PadTop, window.PadBottom);
+            int ow = (int)ModelShapes.SlidingWindowOutput(w, window.KernelWidth, window.StrideWidth, window.PadLeft, window.PadRight);
+            DczLayer layer = _rng.Next(2) == 0
+                ? new MaxPool2dLayer(Name("maxpool"), window, Ref(x))
+                : new AvgPool2dLayer(Name("avgpool"), window, countIncludePad: _rng.Next(2) == 0, Ref(x));
+            return Add(layer, new[] { c, oh, ow });
+        }
     }
 
     /// <summary>A random fully connected model: Dense/ReLU chain on a rank-1 input.</summary>
@@ -167,7 +484,12 @@ public static class DczTestModels
             metrics = new RecordedMetrics("mnist-t10k", count, rng.Next(0, count + 1));
         }
 
-        var pre = rng.Next(2) == 0 ? Preprocessing.Identity : new Preprocessing(1f / 255f, 0.1307f, 0.3081f);
+        Preprocessing pre = rng.Next(3) switch
+        {
+            0 => Preprocessing.Identity,
+            1 => new Preprocessing(1f / 255f, 0.1307f, 0.3081f),
+            _ => new Preprocessing(1f / 255f, RandomFloats(rng, inputShape[0]), RandomFloats(rng, inputShape[0]).Select(v => v == 0f ? 0.5f : v).ToArray()),
+        };
         return new ModelInfo(
             "random-" + seed.ToString(CultureInfo.InvariantCulture),
             inputShape,
@@ -313,7 +635,9 @@ public static class DczTestModels
         Check(expected.Layers.Count == actual.Layers.Count, "layer count");
         for (int i = 0; i < Math.Min(expected.Layers.Count, actual.Layers.Count) && diff.Length == 0; i++)
         {
-            string? layerDiff = LayerDifference(expected.Layers[i], actual.Layers[i]);
+            string? layerDiff = expected.InputsOf(i).SequenceEqual(actual.InputsOf(i))
+                ? LayerDifference(expected.Layers[i], actual.Layers[i])
+                : "inputs differ";
             if (layerDiff is not null)
             {
                 diff.Append("layer ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(": ").Append(layerDiff);
@@ -365,13 +689,31 @@ public static class DczTestModels
             }
 
             case MaxPool2dLayer pa:
+                return pa.Window.Equals(((MaxPool2dLayer)b).Window) ? null : "pool window differs";
+
+            case AvgPool2dLayer aa:
             {
-                var pb = (MaxPool2dLayer)b;
-                return pa.KernelHeight == pb.KernelHeight && pa.KernelWidth == pb.KernelWidth
-                    && pa.StrideHeight == pb.StrideHeight && pa.StrideWidth == pb.StrideWidth ? null : "pool parameters differ";
+                var ab = (AvgPool2dLayer)b;
+                return aa.Window.Equals(ab.Window) && aa.CountIncludePad == ab.CountIncludePad ? null : "pool window or count-include-pad differs";
             }
 
+            case ClipLayer ka:
+            {
+                var kb = (ClipLayer)b;
+                return Same(ka.Min, kb.Min) && Same(ka.Max, kb.Max) ? null : "clip bounds differ";
+            }
+
+            case ScaleShiftLayer sa:
+            {
+                var sb = (ScaleShiftLayer)b;
+                return BiasDifference(sa.Scale, sb.Scale) is null && BiasDifference(sa.Shift, sb.Shift) is null ? null : "scale or shift differs";
+            }
+
+            case ReshapeLayer ra:
+                return ra.Shape.SequenceEqual(((ReshapeLayer)b).Shape) ? null : "reshape target differs";
+
             default:
+                // The remaining ops carry no attributes: ReLU, Sigmoid, Tanh, Softmax, Flatten, GlobalAvgPool, Add.
                 return null;
         }
     }
@@ -394,6 +736,11 @@ public static class DczTestModels
         if (!a.Positions.SequenceEqual(b.Positions))
         {
             return "kept positions differ";
+        }
+
+        if (!a.Values.Select(Bits).SequenceEqual(b.Values.Select(Bits)))
+        {
+            return "kept values differ";
         }
 
         return a.Codes.SequenceEqual(b.Codes) ? null : "codes differ";

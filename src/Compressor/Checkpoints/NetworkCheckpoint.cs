@@ -1,18 +1,25 @@
+using EmbeddedNets.Compressor.Models;
 using EmbeddedNets.Compressor.Training;
 using static TorchSharp.torch;
 
 namespace EmbeddedNets.Compressor.Checkpoints;
 
 /// <summary>
-/// Saves and restores the complete training state of a network: parameters, momentum, masks and
-/// weight sharing. Shuffles are derived from (seed, stage, epoch), so with this state a resumed
+/// Saves and restores the complete training state of a network: parameters, momentum, masks,
+/// weight sharing, and every other node's tensors (batch-norm γ, β and running statistics) under
+/// <c>node.key</c>. Shuffles are derived from (seed, stage, epoch), so with this state a resumed
 /// run continues exactly as an uninterrupted one would.
 /// </summary>
 internal static class NetworkCheckpoint
 {
-    public static TensorArchive Capture(IReadOnlyList<LayerState> states, string header)
+    public static TensorArchive Capture(SpecNetwork network, IReadOnlyList<LayerState> states, string header)
     {
         var archive = new TensorArchive(header);
+        foreach ((string key, Tensor tensor) in NodeTensors(network))
+        {
+            AddFloat(archive, key, tensor);
+        }
+
         foreach (LayerState s in states)
         {
             AddFloat(archive, s.Name + ".weight", s.Layer.Weight);
@@ -42,11 +49,16 @@ internal static class NetworkCheckpoint
     /// <paramref name="parametersOnly"/>, only weights and biases are taken (a dense starting point).
     /// </summary>
     /// <exception cref="InvalidDataException">An entry is missing or has the wrong shape for this architecture.</exception>
-    public static void Restore(IReadOnlyList<LayerState> states, TensorArchive archive, bool parametersOnly = false)
+    public static void Restore(SpecNetwork network, IReadOnlyList<LayerState> states, TensorArchive archive, bool parametersOnly = false)
     {
         using var scope = NewDisposeScope();
         using (no_grad())
         {
+            foreach ((string key, Tensor tensor) in NodeTensors(network))
+            {
+                tensor.copy_(Float(archive, key, tensor.shape));
+            }
+
             foreach (LayerState s in states)
             {
                 s.Layer.Weight.copy_(Float(archive, s.Name + ".weight", s.Layer.Weight.shape));
@@ -85,6 +97,10 @@ internal static class NetworkCheckpoint
             }
         }
     }
+
+    /// <summary>The tensors of every node module beyond the weighted layers' state, keyed <c>node.key</c>.</summary>
+    private static IEnumerable<(string Key, Tensor Tensor)> NodeTensors(SpecNetwork network) =>
+        network.Architecture.Resolved.SelectMany(n => network.Modules[n.Index].CheckpointTensors.Select(t => (n.Name + "." + t.Key, t.Tensor)));
 
     private static Tensor Float(TensorArchive archive, string name, long[] expected)
     {

@@ -12,7 +12,7 @@ internal static class ModelSettings
     {
         var option = new Option<string>("--model")
         {
-            Description = description + ": " + string.Join(", ", Architectures.All.Select(m => m.Name)),
+            Description = description + ": " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", or an architecture file FILE.json (docs/architecture-files.md)",
             HelpName = "NAME",
             Required = true,
         };
@@ -20,11 +20,20 @@ internal static class ModelSettings
         return option;
     }
 
-    /// <summary>The architecture named <paramref name="name"/>.</summary>
-    /// <exception cref="UsageException">No built-in architecture has that name.</exception>
-    public static ArchitectureSpec Architecture(string name) =>
-        Architectures.Find(name)
-            ?? throw new UsageException($"unknown model '{name}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))})");
+    /// <summary>A built-in model by name, or an architecture file (a path ending in .json).</summary>
+    /// <exception cref="UsageException">No built-in architecture has that name, or the file does not exist.</exception>
+    public static ArchitectureSpec Architecture(string model)
+    {
+        if (model.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return File.Exists(model)
+                ? ArchitectureFile.Load(model)
+                : throw new UsageException($"architecture file '{model}' does not exist");
+        }
+
+        return Architectures.Find(model)
+            ?? throw new UsageException($"unknown model '{model}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))}, or an architecture file ending in .json)");
+    }
 
     /// <summary>The defaults of <paramref name="architecture"/> with the file at <paramref name="configPath"/> (if any) merged over them.</summary>
     /// <exception cref="UsageException">The file does not exist.</exception>

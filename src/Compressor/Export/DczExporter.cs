@@ -5,67 +5,82 @@ using static TorchSharp.torch;
 
 namespace EmbeddedNets.Compressor.Export;
 
-/// <summary>Turns a trained, pruned and quantized network into the format's in-memory model.</summary>
-internal static class DczExporter
+/// <summary>
+/// Turns a network into the format's in-memory model: each node exports itself
+/// (<see cref="ArchitectureNode.Export"/>); a node that leaves no layer (a folded batch norm) passes
+/// its input on, and input references are renumbered to the layers that remain.
+/// </summary>
+internal sealed class DczExporter
 {
+    /// <summary>Relative-index width of a layer when none is chosen.</summary>
+    public const int DefaultGapBits = 4;
+
+    private readonly SpecNetwork _network;
+    private readonly ulong _seed;
+    private readonly Dictionary<int, ExportedWeights> _weights = new();
+
+    /// <summary>
+    /// Reads every weighted node's weights once: through its <see cref="LayerState"/> when
+    /// <paramref name="states"/> has one (shared weights once quantized, the kept positions once
+    /// pruned), otherwise every position as float32 (a dense, unshared export).
+    /// </summary>
+    public DczExporter(SpecNetwork network, IReadOnlyList<LayerState>? states, ulong seed)
+    {
+        _network = network;
+        _seed = seed;
+        foreach (WeightedLayer layer in network.Weighted)
+        {
+            LayerState? state = states?.FirstOrDefault(s => s.Layer.Node.Index == layer.Node.Index);
+            _weights[layer.Node.Index] = new ExportedWeights(state is null ? Dense(layer.Weight) : Sparse(state), ToFloats(layer.Bias));
+        }
+    }
+
     /// <summary>The producer string written into every file.</summary>
     public static string Producer { get; } = "EmbeddedNets.Compressor " +
         (typeof(DczExporter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
 
+    /// <summary>Weighted node names, in order.</summary>
+    public IEnumerable<string> WeightedNames => _network.Weighted.Select(w => w.Name);
+
     /// <summary>
-    /// Builds the model. Every weighted layer must be quantized; <paramref name="gapBits"/> gives
-    /// each layer's relative-index width.
+    /// The model with each weighted layer's relative-index width from <paramref name="gapBits"/>
+    /// (by node name; <see cref="DefaultGapBits"/> for a missing one).
     /// </summary>
-    public static DczModel Export(
-        ArchitectureSpec architecture,
-        IReadOnlyList<LayerState> states,
-        IReadOnlyDictionary<string, int> gapBits,
-        RecordedMetrics? metrics,
-        ulong seed)
+    public DczModel Build(IReadOnlyDictionary<string, int>? gapBits = null, RecordedMetrics? metrics = null)
     {
-        var byName = states.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        ArchitectureSpec architecture = _network.Architecture;
         var layers = new List<DczLayer>();
-        foreach (ResolvedLayer layer in architecture.Resolved)
+        var layerOf = new int[architecture.Resolved.Count];
+        foreach (ResolvedNode node in architecture.Resolved)
         {
-            switch (layer.Spec.Op)
+            int[] inputs = node.InputIndexes.Select(k => k < 0 ? DczLayer.ModelInput : layerOf[k]).ToArray();
+            bool chained = inputs.Length == 1 && inputs[0] == layers.Count - 1;
+            ExportedWeights? weights = null;
+            if (_weights.TryGetValue(node.Index, out ExportedWeights? w))
             {
-                case LayerOp.Dense:
-                {
-                    LayerState state = byName[layer.Name];
-                    layers.Add(new DenseLayer(layer.Name, layer.InputLength, layer.Spec.Outputs, Sparse(state, gapBits[layer.Name]), ToFloats(state.Layer.Bias)));
-                    break;
-                }
-
-                case LayerOp.Conv2d:
-                {
-                    LayerState state = byName[layer.Name];
-                    int k = layer.Spec.Kernel, s = layer.Spec.Stride, p = layer.Spec.Padding;
-                    layers.Add(new Conv2dLayer(layer.Name, layer.InputShape[0], layer.Spec.Outputs, k, k, s, s, p, p, Sparse(state, gapBits[layer.Name]), ToFloats(state.Layer.Bias)));
-                    break;
-                }
-
-                case LayerOp.MaxPool2d:
-                    layers.Add(new MaxPool2dLayer(string.Empty, layer.Spec.Kernel, layer.Spec.Kernel, layer.Spec.Stride, layer.Spec.Stride));
-                    break;
-                case LayerOp.ReLU:
-                    layers.Add(new ReLULayer());
-                    break;
-                case LayerOp.Flatten:
-                    layers.Add(new FlattenLayer());
-                    break;
-                default:
-                    throw new InvalidOperationException("no .dcz op for " + layer.Spec.Op);
+                weights = gapBits is not null && gapBits.TryGetValue(node.Name, out int bits) ? w.WithGapBits(bits) : w;
             }
+
+            DczLayer? layer = node.Node.Export(new NodeExport(node, _network.Modules[node.Index], chained ? null : inputs, weights));
+            if (layer is null)
+            {
+                // The node is the identity in the exported model: its readers read its input.
+                layerOf[node.Index] = inputs[0];
+                continue;
+            }
+
+            layerOf[node.Index] = layers.Count;
+            layers.Add(layer);
         }
 
         var info = new ModelInfo(
             architecture.Name,
             (int[])architecture.InputShape.Clone(),
-            new Preprocessing(architecture.Scale, architecture.Mean, architecture.Std),
+            architecture.Preprocessing,
             (string[])architecture.ClassLabels.Clone(),
             metrics,
             Producer,
-            seed);
+            _seed);
         return new DczModel(info, layers);
     }
 
@@ -76,28 +91,19 @@ internal static class DczExporter
         return new DczModel(new ModelInfo(i.Name, i.InputShape, i.Preprocessing, i.ClassLabels, metrics, i.Producer, i.Seed), model.Layers);
     }
 
-    /// <summary>A copy of <paramref name="model"/> with one weighted layer's gap width changed.</summary>
-    public static DczModel WithGapBits(DczModel model, int layerIndex, int gapBits)
+    private static SparseWeights Sparse(LayerState state)
     {
-        var layers = model.Layers.ToArray();
-        layers[layerIndex] = layers[layerIndex] switch
-        {
-            DenseLayer d => new DenseLayer(d.Name, d.Inputs, d.Outputs, WithGap(d.Weights, gapBits), d.Bias, d.InputLayers),
-            Conv2dLayer c => new Conv2dLayer(c.Name, c.InChannels, c.OutChannels, c.Groups, c.KernelHeight, c.KernelWidth, c.StrideHeight, c.StrideWidth, c.PadTop, c.PadLeft, c.PadBottom, c.PadRight, WithGap(c.Weights, gapBits), c.Bias, c.InputLayers),
-            _ => throw new ArgumentException("layer " + layerIndex + " has no weights", nameof(layerIndex)),
-        };
-        return new DczModel(model.Info, layers);
-    }
-
-    private static SparseWeights WithGap(SparseWeights w, int gapBits) => w.IsShared
-        ? new(w.Length, w.Codebook, w.WeightBits, gapBits, w.Positions, w.Codes)
-        : SparseWeights.Unshared(w.Length, gapBits, w.Positions, w.Values);
-
-    private static SparseWeights Sparse(LayerState state, int gapBits)
-    {
+        int length = checked((int)state.Layer.Weight.numel());
         if (!state.IsQuantized)
         {
-            throw new InvalidOperationException($"layer {state.Name} is not quantized; only weight-shared layers can be encoded");
+            float[] values = ToFloats(state.Layer.Weight);
+            if (state.Mask is null)
+            {
+                return Unshared(values, Enumerable.Range(0, length).ToArray());
+            }
+
+            float[] mask = ToFloats(state.Mask);
+            return Unshared(values, Enumerable.Range(0, length).Where(i => mask[i] != 0).ToArray());
         }
 
         long[] kept = state.KeptIndex!.data<long>().ToArray();
@@ -111,8 +117,17 @@ internal static class DczExporter
             codes[i] = checked((byte)assignment[i]);
         }
 
-        return new SparseWeights(checked((int)state.Layer.Weight.numel()), codebook, state.Bits, gapBits, positions, codes);
+        return new SparseWeights(length, codebook, state.Bits, DefaultGapBits, positions, codes);
     }
+
+    private static SparseWeights Dense(Tensor weight)
+    {
+        float[] values = ToFloats(weight);
+        return Unshared(values, Enumerable.Range(0, values.Length).ToArray());
+    }
+
+    private static SparseWeights Unshared(float[] all, int[] positions) =>
+        SparseWeights.Unshared(all.Length, DefaultGapBits, positions, positions.Select(p => all[p]).ToArray());
 
     private static float[] ToFloats(Tensor t)
     {

@@ -1,219 +1,322 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using EmbeddedNets.Format;
 
 namespace EmbeddedNets.Compressor.Models;
 
-/// <summary>The operations an architecture may chain; each maps to a TorchSharp op and to a .dcz layer.</summary>
-public enum LayerOp
-{
-    /// <summary>Fully connected layer (flattens its input implicitly).</summary>
-    Dense,
-
-    /// <summary>2-D convolution.</summary>
-    Conv2d,
-
-    /// <summary>2-D max pooling, no padding, floor mode.</summary>
-    MaxPool2d,
-
-    /// <summary>Element-wise max(x, 0).</summary>
-    ReLU,
-
-    /// <summary>[c, h, w] → [c·h·w].</summary>
-    Flatten,
-}
-
 /// <summary>
-/// One layer of an architecture, as data. Input sizes are not stated: they follow from the
-/// previous layer's output, so a spec list cannot contradict itself.
-/// </summary>
-/// <param name="Op">The operation.</param>
-/// <param name="Name">Name of a weighted layer (the paper's <c>ip1</c>, <c>conv2</c>…); empty for others.</param>
-/// <param name="Outputs">Dense: output features. Conv2d: output channels. Unused otherwise.</param>
-/// <param name="Kernel">Conv2d / MaxPool2d: square window size.</param>
-/// <param name="Stride">Conv2d / MaxPool2d: stride.</param>
-/// <param name="Padding">Conv2d: zero padding on each side.</param>
-public sealed record LayerSpec(LayerOp Op, string Name = "", int Outputs = 0, int Kernel = 0, int Stride = 1, int Padding = 0)
-{
-    /// <summary>A fully connected layer.</summary>
-    public static LayerSpec Dense(string name, int outputs) => new(LayerOp.Dense, name, outputs);
-
-    /// <summary>A square convolution.</summary>
-    public static LayerSpec Conv(string name, int outChannels, int kernel, int stride = 1, int padding = 0) =>
-        new(LayerOp.Conv2d, name, outChannels, kernel, stride, padding);
-
-    /// <summary>Square max pooling.</summary>
-    public static LayerSpec MaxPool(int kernel, int stride) => new(LayerOp.MaxPool2d, Kernel: kernel, Stride: stride);
-
-    /// <summary>ReLU.</summary>
-    public static LayerSpec Relu() => new(LayerOp.ReLU);
-
-    /// <summary>Flatten.</summary>
-    public static LayerSpec Flatten() => new(LayerOp.Flatten);
-
-    /// <summary>True for the ops that carry weights (and are pruned and quantized).</summary>
-    public bool IsWeighted => Op is LayerOp.Dense or LayerOp.Conv2d;
-}
-
-/// <summary>
-/// A network architecture as data: input shape, layer list, class labels and the input
-/// preprocessing it is trained with. New architectures are new instances, not new code paths.
+/// A network architecture as data: input shape, a graph of nodes in execution order (each names
+/// the nodes it reads; a chain names none), class labels and the input preprocessing it is trained
+/// with. Built in code (<see cref="Architectures"/>, an importer) or read from an architecture file
+/// (<see cref="ArchitectureFile"/>). The constructor resolves every node's inputs and shapes with
+/// the format's own rules, so a spec that exists can be trained and exported.
 /// </summary>
 public sealed class ArchitectureSpec
 {
-    /// <summary>Creates a spec and resolves every layer's shapes; throws <see cref="ArgumentException"/> when the chain does not fit.</summary>
-    public ArchitectureSpec(string name, int[] inputShape, IReadOnlyList<LayerSpec> layers, string[] classLabels, float scale, float mean, float std)
+    private const string ModelInputLabel = "the model input";
+
+    /// <summary>Creates a spec and resolves it.</summary>
+    /// <exception cref="ArchitectureException">A name, input reference, attribute or shape does not fit; the message names the node and the field.</exception>
+    public ArchitectureSpec(string name, int[] inputShape, IReadOnlyList<ArchitectureNode> nodes, string[] classLabels, Preprocessing preprocessing)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(classLabels);
+        ArgumentNullException.ThrowIfNull(preprocessing);
         Name = name;
-        InputShape = inputShape;
-        Layers = layers;
-        ClassLabels = classLabels;
-        Scale = scale;
-        Mean = mean;
-        Std = std;
-        Resolved = Resolve(name, inputShape, layers, classLabels.Length);
+        InputShape = (int[])inputShape.Clone();
+        Nodes = nodes.ToArray();
+        ClassLabels = (string[])classLabels.Clone();
+        Preprocessing = preprocessing;
+        Resolved = Resolve();
+        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ArchitectureFile.ToJson(this, indented: false))));
     }
 
-    /// <summary>Model name (also the <c>--model</c> value).</summary>
+    /// <summary>Model name (written into the .dcz).</summary>
     public string Name { get; }
 
     /// <summary>Shape of one sample: <c>[features]</c> or <c>[channels, height, width]</c>.</summary>
     public int[] InputShape { get; }
 
-    /// <summary>The layers in execution order.</summary>
-    public IReadOnlyList<LayerSpec> Layers { get; }
+    /// <summary>The nodes in execution order; the last one's output is the model's output.</summary>
+    public IReadOnlyList<ArchitectureNode> Nodes { get; }
 
     /// <summary>One label per output.</summary>
     public string[] ClassLabels { get; }
 
-    /// <summary>Preprocessing scale (raw × scale − mean) / std.</summary>
-    public float Scale { get; }
+    /// <summary>How raw values (e.g. 0–255 pixels) become the network's input: <c>(raw × scale − mean[c]) / std[c]</c>.</summary>
+    public Preprocessing Preprocessing { get; }
 
-    /// <summary>Preprocessing mean.</summary>
-    public float Mean { get; }
+    /// <summary>Every node with its resolved inputs and shapes, in execution order.</summary>
+    public IReadOnlyList<ResolvedNode> Resolved { get; }
 
-    /// <summary>Preprocessing std.</summary>
-    public float Std { get; }
+    /// <summary>The weighted nodes (pruned and quantized), in order.</summary>
+    public IEnumerable<ResolvedNode> WeightedNodes => Resolved.Where(n => n.Node.IsWeighted);
 
-    /// <summary>Every layer with its input and output shape.</summary>
-    public IReadOnlyList<ResolvedLayer> Resolved { get; }
-
-    /// <summary>The weighted layers (Dense, Conv2d) in order.</summary>
-    public IEnumerable<ResolvedLayer> WeightedLayers => Resolved.Where(l => l.Spec.IsWeighted);
-
-    /// <summary>Weights + biases of all weighted layers.</summary>
-    public long ParameterCount => WeightedLayers.Sum(l => l.WeightCount + l.BiasCount);
+    /// <summary>Weights + biases of all weighted nodes.</summary>
+    public long ParameterCount => WeightedNodes.Sum(n => n.WeightCount + n.BiasCount);
 
     /// <summary>Bytes of all weights and biases as dense float32: the denominator of the compression ratio.</summary>
     public long DenseFloat32Bytes => ParameterCount * 4;
 
-    private static ResolvedLayer[] Resolve(string name, int[] input, IReadOnlyList<LayerSpec> layers, int labelCount)
+    /// <summary>
+    /// SHA-256 (hex) of the canonical architecture file (<see cref="ArchitectureFile.ToJson"/>, every
+    /// default spelled out): equal exactly when two specs describe the same network.
+    /// </summary>
+    public string Fingerprint { get; }
+
+    /// <summary>Every tensor a network of this architecture trains or tracks, as <c>node.key</c> with its shape (the keys of <see cref="InitialWeights"/>).</summary>
+    public IEnumerable<(string Name, long[] Shape)> ParameterShapes =>
+        Resolved.SelectMany(n => n.Node.ParameterShapes(n).Select(p => (n.Node.Name + "." + p.Name, p.Shape)));
+
+    private ResolvedNode[] Resolve()
     {
-        if (input.Length is not (1 or 3) || input.Any(d => d < 1))
+        string? error = ShapeRules.CheckInputShape(InputShape);
+        if (error is not null)
         {
-            throw new ArgumentException($"architecture {name}: input shape must be [features] or [channels, height, width] with every dimension ≥ 1");
+            throw new ArchitectureException($"inputShape: {error}", null, "inputShape");
         }
 
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var resolved = new ResolvedLayer[layers.Count];
-        int[] shape = input;
-        for (int i = 0; i < layers.Count; i++)
+        CheckLabels();
+        CheckPreprocessing();
+        if (Nodes.Count == 0)
         {
-            LayerSpec spec = layers[i];
-            string where = string.Create(CultureInfo.InvariantCulture, $"architecture {name}: layer {i} ({spec.Op})");
-            int[] output;
-            switch (spec.Op)
-            {
-                case LayerOp.Dense:
-                    Require(spec.Outputs >= 1, where, "needs outputs ≥ 1");
-                    output = new[] { spec.Outputs };
-                    break;
-                case LayerOp.Conv2d:
-                case LayerOp.MaxPool2d:
-                    Require(shape.Length == 3, where, "needs a [channels, height, width] input");
-                    Require(spec.Kernel >= 1 && spec.Stride >= 1 && spec.Padding >= 0, where, "needs kernel ≥ 1, stride ≥ 1, padding ≥ 0");
-                    Require(spec.Op == LayerOp.MaxPool2d || spec.Outputs >= 1, where, "needs output channels ≥ 1");
-                    int pad = spec.Op == LayerOp.Conv2d ? spec.Padding : 0;
-                    long h = ModelShapes.SlidingWindowOutput(shape[1], spec.Kernel, spec.Stride, pad);
-                    long w = ModelShapes.SlidingWindowOutput(shape[2], spec.Kernel, spec.Stride, pad);
-                    Require(h >= 1 && w >= 1, where, "window does not fit the input");
-                    output = new[] { spec.Op == LayerOp.Conv2d ? spec.Outputs : shape[0], (int)h, (int)w };
-                    break;
-                case LayerOp.Flatten:
-                    output = new[] { shape.Aggregate(1, (a, b) => a * b) };
-                    break;
-                default:
-                    output = shape;
-                    break;
-            }
-
-            if (spec.IsWeighted)
-            {
-                Require(spec.Name.Length > 0, where, "a weighted layer needs a name");
-                Require(names.Add(spec.Name), where, "duplicate layer name '" + spec.Name + "'");
-            }
-
-            resolved[i] = new ResolvedLayer(i, spec, shape, output);
-            shape = output;
+            throw new ArchitectureException("nodes: the architecture has no nodes", null, "nodes");
         }
 
-        int outputs = shape.Aggregate(1, (a, b) => a * b);
-        if (outputs != labelCount)
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        var builder = new ShapeBuilder((int[])InputShape.Clone());
+        var resolved = new ResolvedNode[Nodes.Count];
+        var readers = new List<int>[Nodes.Count];
+        for (int i = 0; i < Nodes.Count; i++)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"architecture {name}: {labelCount} class labels but the network outputs {outputs} values"));
+            ArchitectureNode node = Nodes[i] ?? throw new ArchitectureException(Invariant($"nodes[{i}] is null"), null, "nodes");
+            string label = ResolvedNode.LabelOf(node, i);
+            CheckName(node, i, label, byName);
+            int[] inputs = ResolveInputs(node, i, label, byName);
+            int[][] shapes = inputs.Select(k => k < 0 ? (int[])InputShape.Clone() : resolved[k].OutputShape).ToArray();
+            DczLayer probe = node.ShapeProbe(shapes, inputs);
+            error = builder.Add(probe, inputs);
+            if (error is not null)
+            {
+                string from = string.Join(" and ", inputs.Select(k => ShapeRules.Describe(k < 0 ? InputShape : resolved[k].OutputShape) + " from " + (k < 0 ? ModelInputLabel : resolved[k].Label)));
+                throw new ArchitectureException($"{label} reading {from}: {error}", NameOrNull(node), null);
+            }
+
+            resolved[i] = new ResolvedNode(i, node, inputs, shapes, builder.Layers[i].OutputShape.ToArray());
+            readers[i] = new List<int>();
+            foreach (int k in inputs.Where(k => k >= 0))
+            {
+                readers[k].Add(i);
+            }
+        }
+
+        for (int i = 0; i < resolved.Length - 1; i++)
+        {
+            if (readers[i].Count == 0)
+            {
+                throw new ArchitectureException($"{resolved[i].Label}: its output is never read; only the last node's output may be left unread (it is the model's output)", NameOrNull(Nodes[i]), "inputs");
+            }
+        }
+
+        error = builder.Finish(ClassLabels.Length, out _);
+        if (error is not null)
+        {
+            throw new ArchitectureException($"classLabels: {error}", null, "classLabels");
+        }
+
+        for (int i = 0; i < resolved.Length; i++)
+        {
+            resolved[i].Readers = readers[i].ToArray();
         }
 
         return resolved;
     }
 
-    private static void Require(bool condition, string where, string message)
+    private static void CheckName(ArchitectureNode node, int index, string label, Dictionary<string, int> byName)
     {
-        if (!condition)
+        if (node.Name.Length == 0)
         {
-            throw new ArgumentException(where + ": " + message);
+            if (node.HasParameters)
+            {
+                throw new ArchitectureException($"{label}: a {node.Op} node has parameters and needs a name", null, "name");
+            }
+
+            return;
+        }
+
+        if (node.Name == ArchitectureNode.ModelInput)
+        {
+            throw new ArchitectureException($"{label}: the name '{ArchitectureNode.ModelInput}' is reserved for the model input", node.Name, "name");
+        }
+
+        if (node.Name.Any(char.IsControl) || node.Name.Trim().Length != node.Name.Length)
+        {
+            throw new ArchitectureException($"{label}: a name may not hold control characters or start or end with white space", node.Name, "name");
+        }
+
+        if (!byName.TryAdd(node.Name, index))
+        {
+            throw new ArchitectureException(Invariant($"{label}: the name is already used by nodes[{byName[node.Name]}]"), node.Name, "name");
         }
     }
-}
 
-/// <summary>A layer with the shapes it receives and produces.</summary>
-public sealed class ResolvedLayer
-{
-    internal ResolvedLayer(int index, LayerSpec spec, int[] input, int[] output)
+    private static int[] ResolveInputs(ArchitectureNode node, int index, string label, Dictionary<string, int> byName)
     {
-        Index = index;
-        Spec = spec;
-        InputShape = input;
-        OutputShape = output;
+        if (node.Inputs.Count == 0)
+        {
+            if (node.InputCount != 1)
+            {
+                throw new ArchitectureException(Invariant($"{label}: takes {node.InputCount} inputs, so 'inputs' must name them"), NameOrNull(node), "inputs");
+            }
+
+            return new[] { index - 1 };
+        }
+
+        if (node.Inputs.Count != node.InputCount)
+        {
+            throw new ArchitectureException(Invariant($"{label}: takes {node.InputCount} input(s) but 'inputs' names {node.Inputs.Count}"), NameOrNull(node), "inputs");
+        }
+
+        var inputs = new int[node.Inputs.Count];
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            string source = node.Inputs[k] ?? string.Empty;
+            if (source == ArchitectureNode.ModelInput)
+            {
+                inputs[k] = DczLayer.ModelInput;
+            }
+            else if (byName.TryGetValue(source, out int earlier))
+            {
+                inputs[k] = earlier;
+            }
+            else if (source == node.Name)
+            {
+                throw new ArchitectureException($"{label}: 'inputs' names the node itself; a node reads the model input ('{ArchitectureNode.ModelInput}') or earlier nodes", NameOrNull(node), "inputs");
+            }
+            else
+            {
+                throw new ArchitectureException($"{label}: 'inputs' names '{source}', which is not an earlier node; a node reads the model input ('{ArchitectureNode.ModelInput}') or nodes before it", NameOrNull(node), "inputs");
+            }
+        }
+
+        return inputs;
     }
 
-    /// <summary>Position in the chain.</summary>
+    private void CheckLabels()
+    {
+        if (ClassLabels.Length is < 1 or > DczConstants.MaxLabels)
+        {
+            throw new ArchitectureException(Invariant($"classLabels: {ClassLabels.Length} labels; an architecture needs 1–{DczConstants.MaxLabels}"), null, "classLabels");
+        }
+
+        for (int i = 0; i < ClassLabels.Length; i++)
+        {
+            if (ClassLabels[i] is null)
+            {
+                throw new ArchitectureException(Invariant($"classLabels[{i}] is null"), null, "classLabels");
+            }
+        }
+    }
+
+    private void CheckPreprocessing()
+    {
+        Preprocessing p = Preprocessing;
+        if (!float.IsFinite(p.Scale))
+        {
+            throw new ArchitectureException("preprocessing.scale must be finite", null, "preprocessing.scale");
+        }
+
+        int channels = InputShape[0];
+        foreach ((string field, IReadOnlyList<float> values, bool nonZero) in new[] { ("mean", p.Mean, false), ("std", p.Std, true) })
+        {
+            if (values.Count != 1 && values.Count != channels)
+            {
+                throw new ArchitectureException(Invariant($"preprocessing.{field}: {values.Count} values; give one, or one per channel of the input's first dimension ({channels})"), null, "preprocessing." + field);
+            }
+
+            if (values.Any(v => !float.IsFinite(v) || (nonZero && v == 0)))
+            {
+                throw new ArchitectureException($"preprocessing.{field}: every value must be finite{(nonZero ? " and nonzero" : string.Empty)}", null, "preprocessing." + field);
+            }
+        }
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static string? NameOrNull(ArchitectureNode node) => node.Name.Length == 0 ? null : node.Name;
+}
+
+/// <summary>A node with its inputs resolved to indexes and the shapes it receives and produces.</summary>
+public sealed class ResolvedNode
+{
+    internal ResolvedNode(int index, ArchitectureNode node, int[] inputs, int[][] inputShapes, int[] output)
+    {
+        Index = index;
+        Node = node;
+        InputIndexes = inputs;
+        InputShapes = inputShapes;
+        OutputShape = output;
+        Label = LabelOf(node, index);
+    }
+
+    /// <summary>Position in execution order.</summary>
     public int Index { get; }
 
-    /// <summary>The layer as specified.</summary>
-    public LayerSpec Spec { get; }
+    /// <summary>The node as specified.</summary>
+    public ArchitectureNode Node { get; }
 
-    /// <summary>Name (empty for unweighted layers).</summary>
-    public string Name => Spec.Name;
+    /// <summary>Name (may be empty for nodes without parameters).</summary>
+    public string Name => Node.Name;
 
-    /// <summary>Input shape (without batch).</summary>
-    public int[] InputShape { get; }
+    /// <summary>The nodes read, by index; <see cref="DczLayer.ModelInput"/> (−1) is the model input.</summary>
+    public IReadOnlyList<int> InputIndexes { get; }
+
+    /// <summary>Shape of each input (without batch).</summary>
+    public IReadOnlyList<int[]> InputShapes { get; }
+
+    /// <summary>Shape of the (first) input.</summary>
+    public int[] InputShape => InputShapes[0];
 
     /// <summary>Output shape (without batch).</summary>
     public int[] OutputShape { get; }
 
-    /// <summary>Dense: input features (flattened input).</summary>
-    public int InputLength => InputShape.Aggregate(1, (a, b) => a * b);
+    /// <summary>The nodes that read this node's output, by index, ascending.</summary>
+    public IReadOnlyList<int> Readers { get; internal set; } = Array.Empty<int>();
 
-    /// <summary>The weight tensor's shape: Dense [out, in]; Conv2d [out, in, k, k]; empty otherwise.</summary>
-    public long[] WeightShape => Spec.Op switch
+    /// <summary>How messages name the node: <c>node 'conv1' (Conv2d)</c>, or <c>nodes[3] (ReLU)</c> when unnamed.</summary>
+    public string Label { get; }
+
+    /// <summary>Number of weights (0 for unweighted nodes).</summary>
+    public long WeightCount => Node is WeightedNode w ? w.WeightShape(InputShapes).Aggregate(1L, (a, b) => checked(a * b)) : 0;
+
+    /// <summary>Number of biases (0 for unweighted nodes).</summary>
+    public long BiasCount => Node is WeightedNode w ? w.OutputChannels : 0;
+
+    internal static string LabelOf(ArchitectureNode node, int index) => node.Name.Length > 0
+        ? $"node '{node.Name}' ({node.Op})"
+        : string.Create(CultureInfo.InvariantCulture, $"nodes[{index}] ({node.Op})");
+}
+
+/// <summary>
+/// An architecture that cannot be built: the message names the node (or the top-level field) and
+/// what is wrong, whether the architecture came from a file, an importer or code.
+/// </summary>
+public sealed class ArchitectureException : ArgumentException
+{
+    /// <summary>Creates the exception.</summary>
+    public ArchitectureException(string message, string? node, string? field)
+        : base(message)
     {
-        LayerOp.Dense => new long[] { Spec.Outputs, InputLength },
-        LayerOp.Conv2d => new long[] { Spec.Outputs, InputShape[0], Spec.Kernel, Spec.Kernel },
-        _ => Array.Empty<long>(),
-    };
+        Node = node;
+        Field = field;
+    }
 
-    /// <summary>Number of weights (0 for unweighted layers).</summary>
-    public long WeightCount => Spec.IsWeighted ? WeightShape.Aggregate(1L, (a, b) => a * b) : 0;
+    /// <summary>The name of the node at fault, or null (a top-level field, or an unnamed node).</summary>
+    public string? Node { get; }
 
-    /// <summary>Number of biases (0 for unweighted layers).</summary>
-    public long BiasCount => Spec.IsWeighted ? Spec.Outputs : 0;
+    /// <summary>The field at fault (an attribute, <c>inputs</c>, <c>name</c>, <c>op</c>, or a top-level field), or null for a shape that does not fit.</summary>
+    public string? Field { get; }
 }

@@ -25,6 +25,13 @@ public sealed class CompressionOptions
     /// <summary>The effective settings (defaults merged with any config file).</summary>
     public required CompressionConfig Config { get; init; }
 
+    /// <summary>
+    /// Starting values for the network's tensors (e.g. an imported model's weights), by
+    /// <c>node.key</c> as <see cref="ArchitectureSpec.ParameterShapes"/> lists them; null starts
+    /// from the seeded default initialisation. Part of every checkpoint key.
+    /// </summary>
+    public InitialWeights? InitialWeights { get; init; }
+
     /// <summary>Folder with the four MNIST IDX files.</summary>
     public required string DataDirectory { get; init; }
 
@@ -200,7 +207,7 @@ public static class CompressionPipeline
 
         // Encode, measure on the written bytes, write the final file. An interrupt is honoured
         // up to the write of the .dcz; after it the run finishes its report.
-        DczModel model = ChooseGapBits(arch, states, config, options.Seed);
+        DczModel model = ChooseGapBits(new DczExporter(session.Network, states, options.Seed), config);
         options.Cancellation.ThrowIfCancellationRequested();
         byte[] draftBytes = DczFile.Write(model);
         DczModel readBack = DczFile.Read(draftBytes);
@@ -242,40 +249,38 @@ public static class CompressionPipeline
 
     /// <summary>
     /// For every layer without a fixed gap width, encodes the model with each width 1–12 and keeps
-    /// the one that makes the file smallest (ties go to the narrower width).
+    /// the one that makes the file smallest (ties go to the narrower width), layer by layer.
     /// </summary>
-    private static DczModel ChooseGapBits(ArchitectureSpec arch, IReadOnlyList<LayerState> states, CompressionConfig config, ulong seed)
+    private static DczModel ChooseGapBits(DczExporter exporter, CompressionConfig config)
     {
-        var widths = arch.WeightedLayers.ToDictionary(
-            l => l.Name,
-            l => config.Encode.GapBits.TryGetValue(l.Name, out int fixedBits) && fixedBits > 0 ? fixedBits : 4,
+        var widths = exporter.WeightedNames.ToDictionary(
+            name => name,
+            name => config.Encode.GapBits.TryGetValue(name, out int fixedBits) && fixedBits > 0 ? fixedBits : DczExporter.DefaultGapBits,
             StringComparer.Ordinal);
-        DczModel model = DczExporter.Export(arch, states, widths, null, seed);
-        for (int i = 0; i < model.Layers.Count; i++)
+        foreach (string name in exporter.WeightedNames)
         {
-            DczLayer layer = model.Layers[i];
-            if (layer is not (DenseLayer or Conv2dLayer) || (config.Encode.GapBits.TryGetValue(layer.Name, out int f) && f > 0))
+            if (config.Encode.GapBits.TryGetValue(name, out int f) && f > 0)
             {
                 continue;
             }
 
-            DczModel best = model;
+            int best = widths[name];
             int bestLength = int.MaxValue;
             for (int bits = 1; bits <= 12; bits++)
             {
-                DczModel candidate = DczExporter.WithGapBits(model, i, bits);
-                int length = DczFile.Write(candidate).Length;
+                widths[name] = bits;
+                int length = DczFile.Write(exporter.Build(widths)).Length;
                 if (length < bestLength)
                 {
-                    best = candidate;
+                    best = bits;
                     bestLength = length;
                 }
             }
 
-            model = best;
+            widths[name] = best;
         }
 
-        return model;
+        return exporter.Build(widths);
     }
 
     internal static TensorSet Tensors(string name, MnistSet set, ArchitectureSpec arch) =>
@@ -348,6 +353,9 @@ public static class CompressionPipeline
         /// <summary>Accuracy right after k-means on the evaluation split (validation, or test without a split).</summary>
         public double? QuantizedAccuracy { get; set; }
 
+        /// <summary>True once dense training has ended: batch norms are folded or frozen in the saved tensors.</summary>
+        public bool DenseTrainingEnded { get; set; }
+
         public int Retries { get; set; }
 
         public double TrainSeconds { get; set; }
@@ -364,6 +372,7 @@ public static class CompressionPipeline
     {
         private readonly CompressionOptions _options;
         private readonly CompressionConfig _config;
+        private readonly SpecNetwork _network;
         private readonly IReadOnlyList<LayerState> _states;
         private readonly TensorSet _train;
         private readonly TensorSet? _validation;
@@ -382,6 +391,7 @@ public static class CompressionPipeline
         {
             _options = options;
             _config = config;
+            _network = network;
             _states = states;
             _train = train;
             _validation = validation;
@@ -414,11 +424,21 @@ public static class CompressionPipeline
 
             // Each stage's key covers everything its result depends on, so a checkpoint is reused
             // exactly when it is the state this configuration would reach (e.g. a run with other
-            // quantization settings starts from the same pruned network).
+            // quantization settings starts from the same pruned network). The architecture counts
+            // whole (its fingerprint hashes every node, attribute and input), not by its name.
             // The validation split enters only when it is on, so runs without one keep the keys
-            // (and checkpoints) of runs made before it existed.
+            // (and checkpoints) they had before it existed.
             string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
-            var baselineParts = new List<string> { "dcz-v1", options.Architecture.Name, options.Seed.ToString(CultureInfo.InvariantCulture), dataHash, config.BatchSize.ToString(CultureInfo.InvariantCulture), Json(config.Baseline) };
+            var baselineParts = new List<string>
+            {
+                "dcz-v2",
+                options.Architecture.Fingerprint,
+                options.InitialWeights?.Fingerprint ?? "default-initialisation",
+                options.Seed.ToString(CultureInfo.InvariantCulture),
+                dataHash,
+                config.BatchSize.ToString(CultureInfo.InvariantCulture),
+                Json(config.Baseline),
+            };
             if (validation is not null)
             {
                 baselineParts.Add("validation " + validation.Count.ToString(CultureInfo.InvariantCulture));
@@ -541,6 +561,19 @@ public static class CompressionPipeline
 
         private void FinishBaseline()
         {
+            if (!Header.DenseTrainingEnded)
+            {
+                // Batch norms fold into the layer before them (or freeze) now, before the first
+                // pruning round: the weights that are pruned, shared and shipped are the folded ones.
+                foreach (string line in _network.EndDenseTraining(_states))
+                {
+                    _progress.Line(line);
+                    Header.PruneLog.Add(line);
+                }
+
+                Header.DenseTrainingEnded = true;
+            }
+
             if (Header.BaselineAccuracy is null)
             {
                 int correct = _trainer.CountCorrect(_test);
@@ -572,7 +605,7 @@ public static class CompressionPipeline
 
         private void Save(string file, CheckpointHeader header)
         {
-            TensorArchive archive = NetworkCheckpoint.Capture(_states, JsonSerializer.Serialize(header, s_headerJson));
+            TensorArchive archive = NetworkCheckpoint.Capture(_network, _states, JsonSerializer.Serialize(header, s_headerJson));
             archive.Save(Path.Combine(_work, file));
         }
 
@@ -609,8 +642,13 @@ public static class CompressionPipeline
                     continue;
                 }
 
-                NetworkCheckpoint.Restore(_states, archive);
+                NetworkCheckpoint.Restore(_network, _states, archive);
                 Header = header;
+                if (header.DenseTrainingEnded)
+                {
+                    _network.EndDenseTraining(_states, apply: false);
+                }
+
                 if (completed >= 0)
                 {
                     Header.Completed = completed;
@@ -651,8 +689,13 @@ public static class CompressionPipeline
                 }
 
                 _progress.Line($"warning: {Label(step)} diverged ({e.Message}); restoring the state before it and running it again");
-                NetworkCheckpoint.Restore(_states, archive);
+                NetworkCheckpoint.Restore(_network, _states, archive);
                 Header = saved;
+                if (saved.DenseTrainingEnded)
+                {
+                    _network.EndDenseTraining(_states, apply: false);
+                }
+
                 Header.Retries++;
                 Header.PruneLog.Add($"warning: {Label(step)} diverged once ({e.Message}) and was rerun from the state before it");
             }
@@ -726,7 +769,7 @@ public static class CompressionPipeline
             foreach (LayerState s in _states)
             {
                 int bits = _config.Quantize.Bits[s.Name];
-                ulong seed = SplitMix64.Combine(_options.Seed, 0xC0DEB00CUL, (ulong)s.Layer.Layer.Index);
+                ulong seed = SplitMix64.Combine(_options.Seed, 0xC0DEB00CUL, (ulong)s.Layer.Node.Index);
                 KMeansResult r = Quantizer.Quantize(s, bits, _config.Quantize.Init, seed, _config.Quantize.KMeansIterations);
                 parts.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{s.Name} {r.Centroids.Length} centroids ({bits} bits, {r.Iterations} iterations{(r.Converged ? string.Empty : ", capped")})"));

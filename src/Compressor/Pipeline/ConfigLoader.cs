@@ -202,7 +202,7 @@ public static class ConfigLoader
     private static void Validate(CompressionConfig c, ArchitectureSpec architecture, string source)
     {
         var errors = new List<string>();
-        var layers = architecture.WeightedLayers.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        var layers = architecture.WeightedNodes.Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
         void Check(bool ok, string message)
         {
             if (!ok)

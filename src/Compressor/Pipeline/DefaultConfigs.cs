@@ -10,6 +10,7 @@ public static class DefaultConfigs
     {
         "lenet-300-100" => LeNet300100(),
         "lenet-5" => LeNet5(),
+        "ds-cnn" when architecture.Fingerprint == Architectures.DsCnn.Fingerprint => DsCnn(),
         _ => Generic(architecture),
     };
 
@@ -77,6 +78,39 @@ public static class DefaultConfigs
         },
     };
 
+    // ds-cnn: see docs/results.md for the runs behind these settings.
+    private static CompressionConfig DsCnn() => new()
+    {
+        BatchSize = 64,
+        Baseline = new TrainingStageConfig { Epochs = 6, LearningRate = 0.05, Momentum = 0.9, WeightDecay = 1e-4, MaxGradientNorm = 10, ShiftPixels = 2 },
+        Prune = new PruneConfig
+        {
+            Iterations = 2,
+            Epochs = 2,
+            LearningRate = 0.01,
+            Momentum = 0.9,
+            WeightDecay = 1e-4,
+            MaxGradientNorm = 10,
+            ShiftPixels = 2,
+            Quality = new(StringComparer.Ordinal)
+            {
+                ["conv1"] = 0.5, ["dw1"] = 0.5, ["pw1"] = 1.0, ["dw2"] = 0.5, ["pw2"] = 1.0, ["dw3"] = 0.7, ["pw3"] = 1.2, ["fc"] = 1.0,
+            },
+        },
+        Quantize = new QuantizeConfig
+        {
+            Epochs = 2,
+            LearningRate = 0.001,
+            Momentum = 0.9,
+            MaxGradientNorm = 10,
+            ShiftPixels = 2,
+            Bits = new(StringComparer.Ordinal)
+            {
+                ["conv1"] = 5, ["dw1"] = 5, ["pw1"] = 5, ["dw2"] = 5, ["pw2"] = 5, ["dw3"] = 5, ["pw3"] = 5, ["fc"] = 5,
+            },
+        },
+    };
+
     private static CompressionConfig Generic(ArchitectureSpec architecture)
     {
         var config = new CompressionConfig
@@ -85,10 +119,10 @@ public static class DefaultConfigs
             Prune = new PruneConfig { Iterations = 3, Epochs = 4, LearningRate = 0.02, WeightDecay = 1e-4 },
             Quantize = new QuantizeConfig { Epochs = 3, LearningRate = 0.002 },
         };
-        foreach (ResolvedLayer layer in architecture.WeightedLayers)
+        foreach (ResolvedNode node in architecture.WeightedNodes)
         {
-            config.Prune.Quality[layer.Name] = 1.0;
-            config.Quantize.Bits[layer.Name] = layer.Spec.Op == LayerOp.Conv2d ? 8 : 5;
+            config.Prune.Quality[node.Name] = 1.0;
+            config.Quantize.Bits[node.Name] = ((WeightedNode)node.Node).DefaultQuantizeBits;
         }
 
         return config;

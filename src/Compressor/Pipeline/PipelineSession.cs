@@ -108,6 +108,7 @@ internal sealed class PipelineSession : IDisposable
             validation = split.Validation is MnistSet v ? CompressionPipeline.Tensors("validation set", v, arch) : null;
             test = CompressionPipeline.Tensors("test set", data.Test, arch);
             network = new SpecNetwork(arch);
+            options.InitialWeights?.LoadInto(network);
             states.AddRange(network.Weighted.Select(w => new LayerState(w)));
             return new PipelineSession(options, progress, data, split, train, validation, test, network, states);
         }

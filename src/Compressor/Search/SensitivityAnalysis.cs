@@ -236,7 +236,7 @@ internal static class SensitivityAnalysis
                 {
                     foreach (int b in bits)
                     {
-                        ulong layerSeed = Training.SplitMix64.Combine(seed, 0x5E45UL, (ulong)state.Layer.Layer.Index, (ulong)b);
+                        ulong layerSeed = Training.SplitMix64.Combine(seed, 0x5E45UL, (ulong)state.Layer.Node.Index, (ulong)b);
                         KMeansResult r = KMeans.Cluster(values, 1 << b, init, layerSeed, kMeansIterations);
                         var shared = new float[original.Length];
                         for (int i = 0, k = 0; i < original.Length; i++)

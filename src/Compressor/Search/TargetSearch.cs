@@ -398,6 +398,7 @@ public static class TargetSearch
         var final = new CompressionOptions
         {
             Architecture = options.Architecture,
+            InitialWeights = options.InitialWeights,
             Config = config,
             DataDirectory = options.DataDirectory,
             OutputPath = options.OutputPath,
@@ -447,6 +448,7 @@ public static class TargetSearch
     private static CompressionOptions With(CompressionOptions options, CompressionConfig config, string output, string work, ProgressReporter progress, bool resume) => new()
     {
         Architecture = options.Architecture,
+        InitialWeights = options.InitialWeights,
         Config = config,
         DataDirectory = options.DataDirectory,
         OutputPath = output,

@@ -15,7 +15,8 @@ internal readonly record struct EpochResult(double TrainLoss, int TestCorrect, i
 /// <summary>
 /// SGD with momentum over a <see cref="SpecNetwork"/>, respecting each layer's state:
 /// pruned weights get no gradient and stay zero; shared weights are updated through their
-/// centroids only (the weights are always <c>codebook[assignment]</c>).
+/// centroids only (the weights are always <c>codebook[assignment]</c>); batch-norm parameters
+/// take plain steps.
 /// </summary>
 internal sealed class Trainer
 {
@@ -70,7 +71,7 @@ internal sealed class Trainer
                     : train.Inputs.index_select(0, index);
                 Tensor y = train.Targets.index_select(0, index);
                 _network.zero_grad();
-                Tensor loss = nn.functional.cross_entropy(_network.forward(x), y);
+                Tensor loss = nn.functional.cross_entropy(_network.Logits(x), y);
                 float batchLoss = loss.item<float>();
                 if (!float.IsFinite(batchLoss))
                 {
@@ -88,7 +89,7 @@ internal sealed class Trainer
         return lossSum / train.Count;
     }
 
-    /// <summary>One optimizer step for every weighted layer, from the gradients now in place.</summary>
+    /// <summary>One optimizer step for every weighted layer and every plain parameter (batch-norm γ, β), from the gradients now in place.</summary>
     public void Step(TrainingStageConfig stage, double learningRate)
     {
         float lr = (float)learningRate;
@@ -144,6 +145,16 @@ internal sealed class Trainer
                 state.BiasVelocity.mul_(momentumFactor).add_(biasGrad, LayerState.One);
                 state.Layer.Bias.add_(state.BiasVelocity, negativeRate);
             }
+
+            // Batch-norm scale and shift: plain SGD with momentum, no weight decay (as biases).
+            foreach (PlainParameter p in _network.PlainParameters)
+            {
+                if (p.Parameter.grad is Tensor grad)
+                {
+                    p.Velocity.mul_(momentumFactor).add_(grad, LayerState.One);
+                    p.Parameter.add_(p.Velocity, negativeRate);
+                }
+            }
         }
     }
 
@@ -160,6 +171,14 @@ internal sealed class Trainer
             sumSquares += state.Layer.Bias.grad!.square().sum().to_type(ScalarType.Float64).item<double>();
         }
 
+        foreach (PlainParameter p in _network.PlainParameters)
+        {
+            if (p.Parameter.grad is Tensor grad)
+            {
+                sumSquares += grad.square().sum().to_type(ScalarType.Float64).item<double>();
+            }
+        }
+
         double norm = Math.Sqrt(sumSquares);
         if (norm > maxNorm)
         {
@@ -168,6 +187,11 @@ internal sealed class Trainer
             {
                 state.Layer.Weight.grad!.mul_(factor);
                 state.Layer.Bias.grad!.mul_(factor);
+            }
+
+            foreach (PlainParameter p in _network.PlainParameters)
+            {
+                p.Parameter.grad?.mul_(factor);
             }
         }
     }

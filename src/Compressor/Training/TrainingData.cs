@@ -1,4 +1,5 @@
 using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Format;
 using static TorchSharp.torch;
 
 namespace EmbeddedNets.Compressor.Training;
@@ -13,7 +14,7 @@ internal sealed class TensorSet : IDisposable
 {
     private readonly float[] _values;
     private readonly long[] _sampleShape;
-    private readonly float _background;
+    private readonly float[] _background;
 
     public TensorSet(string name, byte[] pixels, byte[] labels, int count, int height, int width, ArchitectureSpec architecture)
     {
@@ -48,17 +49,23 @@ internal sealed class TensorSet : IDisposable
         Height = height;
         Width = width;
 
-        // The same float arithmetic as Preprocessing.Apply in the Runtime, so the network is
-        // trained on exactly the values the shipped model will see.
+        // Preprocessing.Apply is the Runtime's own arithmetic, so the network is trained on
+        // exactly the values the shipped model will see. The channel of an element is its index
+        // along the input's first dimension.
+        Preprocessing preprocessing = architecture.Preprocessing;
+        int perChannel = sampleLength / architecture.InputShape[0];
         var values = new float[pixels.Length];
-        float scale = architecture.Scale, mean = architecture.Mean, std = architecture.Std;
         for (int i = 0; i < values.Length; i++)
         {
-            values[i] = ((pixels[i] * scale) - mean) / std;
+            values[i] = preprocessing.Apply(pixels[i], (i % sampleLength) / perChannel);
         }
 
         _values = values;
-        _background = ((0 * scale) - mean) / std;
+        _background = new float[sampleLength];
+        for (int i = 0; i < sampleLength; i++)
+        {
+            _background[i] = preprocessing.Apply(0, i / perChannel);
+        }
 
         var shape = new long[architecture.InputShape.Length + 1];
         shape[0] = count;
@@ -90,7 +97,7 @@ internal sealed class TensorSet : IDisposable
     /// The inputs of <paramref name="samples"/> (indices into the set), each image translated by
     /// its own random offset (dy, dx), both uniform in −<paramref name="maxShift"/> … <paramref name="maxShift"/>
     /// and drawn from <paramref name="rng"/> in sample order; pixels moved in from outside the
-    /// image take the background value (raw 0 after preprocessing).
+    /// image take the background value (raw 0 after preprocessing, at their own position).
     /// </summary>
     public Tensor ShiftedBatch(ReadOnlySpan<long> samples, int maxShift, ref SplitMix64 rng)
     {
@@ -117,6 +124,18 @@ internal sealed class TensorSet : IDisposable
     public static void Translate(ReadOnlySpan<float> source, Span<float> destination, int height, int width, int dy, int dx, float fill)
     {
         destination.Fill(fill);
+        CopyShifted(source, destination, height, width, dy, dx);
+    }
+
+    /// <summary>As the other overload; uncovered pixels get their value in <paramref name="fill"/> (an image of the same size).</summary>
+    public static void Translate(ReadOnlySpan<float> source, Span<float> destination, int height, int width, int dy, int dx, ReadOnlySpan<float> fill)
+    {
+        fill.CopyTo(destination);
+        CopyShifted(source, destination, height, width, dy, dx);
+    }
+
+    private static void CopyShifted(ReadOnlySpan<float> source, Span<float> destination, int height, int width, int dy, int dx)
+    {
         int columns = width - Math.Abs(dx);
         if (columns <= 0 || Math.Abs(dy) >= height)
         {

@@ -1,6 +1,6 @@
 namespace EmbeddedNets.Format;
 
-/// <summary>Offsets, sizes, tags and caps of format version 1 (docs/dcz-format.md names each one).</summary>
+/// <summary>Offsets, sizes, tags and caps of the format (docs/dcz-format.md names each one).</summary>
 internal static class DczConstants
 {
     /// <summary>Bytes 0–3: <c>89 44 43 5A</c> ("\x89DCZ"; the high first byte catches 7-bit transfers).</summary>
@@ -33,7 +33,7 @@ internal static class DczConstants
     /// <summary>Most class labels.</summary>
     public const int MaxLabels = 65536;
 
-    /// <summary>Most layers in the chain.</summary>
+    /// <summary>Most layers in the graph.</summary>
     public const int MaxLayers = 1024;
 
     /// <summary>Largest element count of a weight tensor (positions, kept or not).</summary>
@@ -51,6 +51,21 @@ internal static class DczConstants
     /// output): 2^26 floats, 256 MiB. Any buffer plan of a model needs at most this much.
     /// </summary>
     public const long MaxTotalActivationLength = 1L << 26;
+
+    /// <summary>
+    /// Most weight entries (kept weights plus fillers) in all layers together: 2^26. Bounds what
+    /// reading a file and compiling it for inference allocate per weight (a few tens of bytes
+    /// each), whatever the file's size; a pruned VGG-16 stores about 2^23.5.
+    /// </summary>
+    public const int MaxWeightEntries = 1 << 26;
+
+    /// <summary>
+    /// Most operations one inference may take: 2^32 (about ResNet-50's multiply-adds). Each op
+    /// counts an upper bound of its kernel's work (<see cref="DczLayer.Operations"/>: dense
+    /// multiply-adds for Dense and Conv2d, window elements for pooling, one per element
+    /// otherwise), so no file can make a call run much longer than a model of this size.
+    /// </summary>
+    public const long MaxOperations = 1L << 32;
 
     /// <summary>Bits per codebook index before Huffman coding: 1–8, so at most 256 shared weights.</summary>
     public const int MinWeightBits = 1;

@@ -152,8 +152,11 @@ public sealed class DczLayerInspection
     /// <summary>Shared weights in the codebook.</summary>
     public int CodebookSize { get; internal set; }
 
-    /// <summary>Bits per codebook index before Huffman coding.</summary>
+    /// <summary>Bits per codebook index before Huffman coding; 0 for unshared float32 values (format version 2).</summary>
     public int WeightBits { get; internal set; }
+
+    /// <summary>Bits each stored weight takes before Huffman coding: <see cref="WeightBits"/>, or 32 for unshared float32 values.</summary>
+    public int StoredWeightBits => WeightBits == SparseWeights.UnsharedWeightBits ? 32 : WeightBits;
 
     /// <summary>Bits per relative index before Huffman coding.</summary>
     public int GapBits { get; internal set; }
@@ -179,8 +182,8 @@ public sealed class DczLayerInspection
     /// </summary>
     public double IndexBitsPerKeptWeight => KeptCount == 0 ? 0 : GapStreamBits / (double)KeptCount;
 
-    /// <summary>Bits per kept weight before Huffman coding: <see cref="EntryCount"/> × <see cref="WeightBits"/> / <see cref="KeptCount"/>.</summary>
-    public double FixedWeightBitsPerKeptWeight => KeptCount == 0 ? 0 : (double)EntryCount * WeightBits / KeptCount;
+    /// <summary>Bits per kept weight before Huffman coding: <see cref="EntryCount"/> × <see cref="StoredWeightBits"/> / <see cref="KeptCount"/>.</summary>
+    public double FixedWeightBitsPerKeptWeight => KeptCount == 0 ? 0 : (double)EntryCount * StoredWeightBits / KeptCount;
 
     /// <summary>Bits of relative index per kept weight before Huffman coding: <see cref="EntryCount"/> × <see cref="GapBits"/> / <see cref="KeptCount"/>.</summary>
     public double FixedIndexBitsPerKeptWeight => KeptCount == 0 ? 0 : (double)EntryCount * GapBits / KeptCount;
@@ -190,11 +193,11 @@ public sealed class DczLayerInspection
 
     /// <summary>
     /// What the weights would take with fixed-width codes instead of Huffman (the paper's "P+Q"):
-    /// codebook + ⌈EntryCount × WeightBits / 8⌉ + ⌈EntryCount × GapBits / 8⌉ + bias.
+    /// codebook + ⌈EntryCount × StoredWeightBits / 8⌉ + ⌈EntryCount × GapBits / 8⌉ + bias.
     /// </summary>
     public long FixedWidthBytes => DenseWeightCount == 0
         ? 0
-        : CodebookBytes + ((((long)EntryCount * WeightBits) + 7) / 8) + ((((long)EntryCount * GapBits) + 7) / 8) + BiasBytes;
+        : CodebookBytes + ((((long)EntryCount * StoredWeightBits) + 7) / 8) + ((((long)EntryCount * GapBits) + 7) / 8) + BiasBytes;
 
     /// <summary><see cref="DenseFloat32Bytes"/> / <see cref="TotalBytes"/> (0 for layers without weights).</summary>
     public double CompressionRatio => DenseWeightCount == 0 || TotalBytes == 0 ? 0 : (double)DenseFloat32Bytes / TotalBytes;

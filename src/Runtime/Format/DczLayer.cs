@@ -59,4 +59,12 @@ public abstract class DczLayer
     /// and a model read from bytes pass the same rules.
     /// </summary>
     internal abstract string? InferShape(IReadOnlyList<int[]> inputs, out int[] output);
+
+    /// <summary>
+    /// An upper bound of the work one inference spends in this layer, for the cap
+    /// <see cref="DczConstants.MaxOperations"/>: one per output element unless the op overrides
+    /// it (dense multiply-adds, pooling window elements). Called after
+    /// <see cref="InferShape"/> succeeded; saturates instead of overflowing.
+    /// </summary>
+    internal virtual long Operations(IReadOnlyList<int[]> inputs, int[] output) => ShapeRules.Length(output);
 }

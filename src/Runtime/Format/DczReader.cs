@@ -23,10 +23,12 @@ internal static class DczReader
         var layers = new DczLayer[layerCount];
         var inspections = new DczLayerInspection[layerCount];
         var shapes = new ShapeBuilder(info.InputShape);
+        long entries = 0;
         for (int i = 0; i < layerCount; i++)
         {
-            inspections[i] = ReadLayer(ref reader, i, version, shapes);
+            inspections[i] = ReadLayer(ref reader, i, version, shapes, DczConstants.MaxWeightEntries - entries);
             layers[i] = inspections[i].Layer;
+            entries += inspections[i].EntryCount;
         }
 
         if (reader.Remaining != 0)
@@ -183,7 +185,7 @@ internal static class DczReader
     /// Spec §5: op tag, name, (version 2) input references, body length, body — the body parsed
     /// by the op's own reader — then the op's shape rule against the layers before it.
     /// </summary>
-    private static DczLayerInspection ReadLayer(ref SpanReader r, int index, int version, ShapeBuilder shapes)
+    private static DczLayerInspection ReadLayer(ref SpanReader r, int index, int version, ShapeBuilder shapes, long entryBudget)
     {
         int start = r.Position;
         int startOffset = r.FileOffset;
@@ -221,7 +223,7 @@ internal static class DczReader
         int bodyOffset = r.FileOffset;
         var body = new SpanReader(r.ReadBytes(bodyLength, "body"), bodyOffset, label);
         var parts = new WeightParts();
-        DczLayer layer = op.Read(ref body, new LayerHeader(name, inputs, version, label), ref parts);
+        DczLayer layer = op.Read(ref body, new LayerHeader(name, inputs, version, label, entryBudget), ref parts);
         if (body.Remaining != 0)
         {
             throw body.Error(FormattableString.Invariant($"the body has {body.Remaining} unparsed bytes at its end"));

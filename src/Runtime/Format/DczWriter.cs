@@ -35,9 +35,20 @@ internal static class DczWriter
         WriteMetadata(content, info);
 
         content.WriteVarUInt(model.Layers.Count);
+        long entries = 0;
         for (int i = 0; i < model.Layers.Count; i++)
         {
             WriteLayer(content, i, model.Layers[i], model.InputsOf(i));
+            if (model.Layers[i].WeightTensor is { } weights)
+            {
+                entries += WeightsCodec.EntryCount(weights);
+                if (entries > DczConstants.MaxWeightEntries)
+                {
+                    throw DczErrors.InvalidModel(FormattableString.Invariant(
+                        $"{DczErrors.LayerLabel(i, model.Layers[i].Name, model.Layers[i].Kind)}: the model stores {entries} weight entries (kept weights plus fillers) up to this layer, over the cap of {DczConstants.MaxWeightEntries}"));
+                }
+            }
+
             if (content.Length > DczConstants.MaxFileSize - DczConstants.HeaderSize)
             {
                 throw DczErrors.InvalidModel(FormattableString.Invariant(

@@ -3,12 +3,13 @@ namespace EmbeddedNets.Format;
 /// <summary>What the record header says before an op reads its body (spec §5).</summary>
 internal sealed class LayerHeader
 {
-    public LayerHeader(string name, int[] inputs, int version, string label)
+    public LayerHeader(string name, int[] inputs, int version, string label, long entryBudget)
     {
         Name = name;
         Inputs = inputs;
         Version = version;
         Label = label;
+        EntryBudget = entryBudget;
     }
 
     /// <summary>The layer's name.</summary>
@@ -22,6 +23,9 @@ internal sealed class LayerHeader
 
     /// <summary><c>layer 2 (ip1, Dense)</c>, for messages.</summary>
     public string Label { get; }
+
+    /// <summary>Weight entries the layer may still store under <see cref="DczConstants.MaxWeightEntries"/> (the layers before it used the rest).</summary>
+    public long EntryBudget { get; }
 }
 
 /// <summary>Reads one op's record body; every op class has one, registered in <see cref="OpRegistry"/>.</summary>

@@ -17,12 +17,17 @@ public sealed class ModelShapes
         InputLength = ShapeRules.Length(input);
         OutputLength = ShapeRules.Length(OutputShape);
         int max = InputLength;
+        long total = InputLength, operations = 0;
         foreach (LayerShape layer in layers)
         {
             max = Math.Max(max, layer.OutputLength);
+            total += layer.OutputLength;
+            operations += layer.Operations;
         }
 
         MaxActivationLength = max;
+        TotalActivationLength = total;
+        Operations = operations;
     }
 
     /// <summary>Shape of one input sample: <c>[features]</c> or <c>[channels, height, width]</c>.</summary>
@@ -39,6 +44,15 @@ public sealed class ModelShapes
 
     /// <summary>The largest activation (input or any layer output), in elements: a scratch-buffer size.</summary>
     public int MaxActivationLength { get; }
+
+    /// <summary>
+    /// Elements of the input and every layer output together, at most
+    /// 2^26 (the format's cap): what any buffer plan of the model needs at most.
+    /// </summary>
+    public long TotalActivationLength { get; }
+
+    /// <summary>The sum of <see cref="LayerShape.Operations"/>: an upper bound of one inference's work, at most 2^32 (the format's cap).</summary>
+    public long Operations { get; }
 
     /// <summary>Per layer, in execution order.</summary>
     public IReadOnlyList<LayerShape> Layers { get; }
@@ -138,6 +152,8 @@ internal sealed class ShapeBuilder
     private readonly List<LayerShape> _layers = new();
     private readonly List<bool> _used = new();
     private long _total;
+    private long _operations;
+    private long _kept;
 
     public ShapeBuilder(int[] input)
     {
@@ -184,7 +200,21 @@ internal sealed class ShapeBuilder
             return FormattableString.Invariant($"the activations of the model so far hold {_total} elements, over the cap of {DczConstants.MaxTotalActivationLength}");
         }
 
-        _layers.Add(new LayerShape(index, layer.Kind, layer.Name, shapes, inputs.ToArray(), output));
+        // Each term is at most 2^62 (CappedProduct), so the running sum cannot overflow before the check.
+        long operations = Math.Min(layer.Operations(shapes, output), DczConstants.MaxOperations + 1);
+        _operations += operations;
+        if (_operations > DczConstants.MaxOperations)
+        {
+            return FormattableString.Invariant($"one inference would take {_operations} operations up to this layer ({operations} in it), over the cap of {DczConstants.MaxOperations}");
+        }
+
+        _kept += layer.WeightTensor?.Count ?? 0;
+        if (_kept > DczConstants.MaxWeightEntries)
+        {
+            return FormattableString.Invariant($"the model keeps {_kept} weights up to this layer, over the cap of {DczConstants.MaxWeightEntries}");
+        }
+
+        _layers.Add(new LayerShape(index, layer.Kind, layer.Name, shapes, inputs.ToArray(), output, operations));
         _used.Add(false);
         return null;
     }
@@ -213,8 +243,9 @@ internal sealed class ShapeBuilder
 /// <summary>The shapes around one layer.</summary>
 public sealed class LayerShape
 {
-    internal LayerShape(int index, LayerKind kind, string name, int[][] inputs, int[] inputLayers, int[] output)
+    internal LayerShape(int index, LayerKind kind, string name, int[][] inputs, int[] inputLayers, int[] output, long operations)
     {
+        Operations = operations;
         Index = index;
         Kind = kind;
         Name = name;
@@ -252,6 +283,13 @@ public sealed class LayerShape
 
     /// <summary>Element count of <see cref="OutputShape"/>.</summary>
     public int OutputLength { get; }
+
+    /// <summary>
+    /// An upper bound of the work one inference spends in this layer: dense multiply-adds for
+    /// Dense and Conv2d (pruning only lowers the real count), input elements visited for pooling,
+    /// one per output element for the other ops.
+    /// </summary>
+    public long Operations { get; }
 }
 
 /// <summary>The shape rules of spec §"Shape rules"; each returns an error text or null.</summary>

@@ -34,7 +34,12 @@ internal static class WeightsCodec
     }
 
     /// <summary>Spec §6: the weight block of a tensor of <paramref name="length"/> positions.</summary>
-    public static SparseWeights Read(ref SpanReader body, int length, int version, ref WeightParts parts)
+    /// <param name="body">The layer body, positioned at the weight block.</param>
+    /// <param name="length">Positions of the dense tensor (N).</param>
+    /// <param name="version">The file's format version (WeightBits 0 exists from version 2).</param>
+    /// <param name="entryBudget">Entries the model may still hold under <see cref="DczConstants.MaxWeightEntries"/>.</param>
+    /// <param name="parts">Receives the byte and symbol counts.</param>
+    public static SparseWeights Read(ref SpanReader body, int length, int version, long entryBudget, ref WeightParts parts)
     {
         // WeightBits 0 (unshared float32 values) exists from format version 2 on.
         int minWeightBits = version >= 2 ? SparseWeights.UnsharedWeightBits : DczConstants.MinWeightBits;
@@ -56,7 +61,9 @@ internal static class WeightsCodec
         int codebookStart = body.Position;
         if (shared)
         {
+            // The accounting charges k to the parameters and 4 × k bytes to the codebook.
             k = body.ReadVarInt("codebook size", 1, 1 << weightBits);
+            codebookStart = body.Position;
             codebook = new float[k];
             for (int i = 0; i < k; i++)
             {
@@ -66,6 +73,21 @@ internal static class WeightsCodec
 
         parts.CodebookBytes = body.Position - codebookStart;
         int entries = body.ReadVarInt("entry count", 0, length);
+
+        // Before anything is allocated per entry: the model's entries stay under their cap, and
+        // each entry needs at least 2 bits of the layer (a code in each stream; 32 + 1 unshared).
+        if (entries > entryBudget)
+        {
+            throw body.Error(FormattableString.Invariant(
+                $"entry count {entries} takes the model past the cap of {DczConstants.MaxWeightEntries} weight entries (kept weights plus fillers) in all layers"));
+        }
+
+        long minimumBits = (long)entries * (shared ? 2 : 33);
+        if (minimumBits > 8L * body.Remaining)
+        {
+            throw body.Error(FormattableString.Invariant(
+                $"{entries} entries need at least {minimumBits} bits but only {body.Remaining} bytes remain in the layer"));
+        }
 
         // One symbol per entry. Shared: symbols 0..k-1 are codebook indices and symbol k is the
         // filler zero. Unshared: every entry is a float32; the bit pattern 0 (+0.0) is a filler.
@@ -189,6 +211,7 @@ internal static class WeightsCodec
         parts.CodebookSize = k;
         parts.WeightBits = weightBits;
         parts.GapBits = gapBits;
+        parts.EntryCount = entries;
         return shared
             ? new SparseWeights(length, codebook, weightBits, gapBits, positions, codes)
             : SparseWeights.Unshared(length, gapBits, positions, values);
@@ -389,6 +412,20 @@ internal static class WeightsCodec
         body.WriteBytes(gapStream.ToArray());
     }
 
+    /// <summary>Entries the encoding stores for <paramref name="weights"/> (validated): kept weights plus the fillers between them (spec §6.1).</summary>
+    public static long EntryCount(SparseWeights weights)
+    {
+        long entries = weights.Count;
+        long previous = -1, span = 1L << weights.GapBits;
+        foreach (int position in weights.Positions)
+        {
+            entries += (position - previous - 1) / span;
+            previous = position;
+        }
+
+        return entries;
+    }
+
     private static long StreamBits(long[] frequencies, byte[] lengths, string label)
     {
         long bits = 0;
@@ -522,6 +559,7 @@ internal struct WeightParts
     public long DenseWeightCount;
     public int KeptCount;
     public int FillerCount;
+    public int EntryCount;
     public int CodebookSize;
     public int WeightBits;
     public int GapBits;

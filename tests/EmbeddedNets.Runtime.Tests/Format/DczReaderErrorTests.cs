@@ -4,17 +4,81 @@ using EmbeddedNets.Tests.Shared;
 
 namespace EmbeddedNets.Runtime.Tests.Format;
 
-/// <summary>Targeted corruptions of the spec example (offsets from docs/dcz-format.md §11).</summary>
+/// <summary>
+/// Targeted corruptions of the spec's worked examples (offsets from docs/dcz-format.md §11: the
+/// version-2 example, and the version-1 example for what only version 1 has).
+/// </summary>
 public sealed class DczReaderErrorTests
 {
     private static byte[] Example() => DczFile.Write(DczTestModels.SpecExample());
 
-    private static byte[] Patched(int offset, byte value)
+    private static byte[] Patched(int offset, byte value) => Patched(Example(), offset, value);
+
+    private static byte[] PatchedV1(int offset, byte value) => Patched(DczTestModels.SpecExampleV1Bytes(), offset, value);
+
+    private static byte[] Patched(byte[] bytes, int offset, byte value)
     {
-        byte[] bytes = Example();
         bytes[offset] = value;
         DczFile.RewriteChecksum(bytes);
         return bytes;
+    }
+
+    private static byte[] Spliced(byte[] bytes)
+    {
+        DczFile.RewriteChecksum(bytes);
+        return bytes;
+    }
+
+    /// <summary>Seed 42 as 0xAA 0x00 instead of 0x2A (offset 56).</summary>
+    private static byte[] NonMinimalSeed()
+    {
+        byte[] example = Example();
+        return Spliced([.. example[..56], 0xAA, 0x00, .. example[57..]]);
+    }
+
+    /// <summary>Add names one input: its input count (offset 150) becomes 1 and its second reference (offset 152) goes.</summary>
+    private static byte[] AddWithOneInput()
+    {
+        byte[] example = Example();
+        example[150] = 1;
+        return Spliced([.. example[..152], .. example[153..]]);
+    }
+
+    private static byte[] FlippedBit()
+    {
+        byte[] bytes = Example();
+        bytes[40] ^= 0x10;
+        return bytes;
+    }
+
+    /// <summary>Every corruption whose message docs/dcz-format.md §9 quotes, with that message.</summary>
+    public static TheoryData<string, byte[], string> DocumentedCorruptions() => new()
+    {
+        { "truncated", Example()[..^3], "header: content length is 138 bytes but 135 follow the header (truncated)" },
+        { "flipped bit", FlippedBit(), "header: checksum mismatch (header 0x9F01A452, content 0x12B70BD6): the file is corrupt" },
+        { "non-minimal varint", NonMinimalSeed(), "metadata: seed: varint is not minimally encoded (at byte 58)" },
+        { "preprocessing channels", Patched(27, 2), "metadata: preprocessing channel count is 2, must be 1 or the input's first dimension (4) (at byte 28)" },
+        { "weight stream short", Patched(82, 6), "layer 0 (fc, Dense): weight stream ends 1 bits early: entry 4 of 5 needs 1 bits, 0 remain (at byte 83)" },
+        { "gap past the end", Patched(87, 0xF8), "layer 0 (fc, Dense): gap stream: gap 1 runs past the end of the tensor at entry 4 (position 9, tensor length 8) (at byte 87)" },
+        { "shape mismatch", Patched(22, 5), "layer 0 (fc, Dense): expects 4 inputs but receives [5] (5 values)" },
+        { "reference to a later layer", Patched(103, 3), "layer 1 (relu, ReLU): input 0 is 3, must be in [0, 1] (at byte 104)" },
+        { "arity", AddWithOneInput(), "layer 3 (sum, Add): takes 2 input(s) but names 1" },
+        { "unread output", Patched(151, 3), "layer graph: the output of layer 1 (relu) is never read; only the last layer's output may be left unread (it is the model's output)" },
+        { "unknown op", Patched(58, 0x0F), "layer 0 (fc, op 0x0F): op tag 0x0F is not defined in format version 2" },
+        { "version-2 op in version 1", PatchedV1(57, 0x07), "layer 0 (fc, AvgPool2d): op tag 0x07 is not defined in format version 1" },
+        { "unshared weights in version 1", PatchedV1(64, 0), "layer 0 (fc, Dense): WeightBits is 0, must be in [1, 8] (at byte 65)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DocumentedCorruptions))]
+    public void Read_DocumentedCorruption_GivesTheMessageTheSpecQuotes(string what, byte[] bytes, string expected)
+    {
+        Exception e = Assert.ThrowsAny<Exception>(() => DczFile.Read(bytes));
+
+        Assert.True(e is InvalidDataException or NotSupportedException, $"{what}: {e.GetType().Name}");
+        Assert.Equal(expected, e.Message);
+        string spec = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "dcz-format.md"));
+        Assert.True(spec.Contains(e.Message, StringComparison.Ordinal), "docs/dcz-format.md §9 lacks: " + e.Message);
     }
 
     [Fact]
@@ -28,15 +92,17 @@ public sealed class DczReaderErrorTests
         Assert.Contains("not a .dcz file", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Read_Version2_ThrowsNotSupported()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Read_UnknownVersion_ThrowsNotSupported(byte version)
     {
         byte[] bytes = Example();
-        bytes[4] = 2;
+        bytes[4] = version;
 
         var e = Assert.Throws<NotSupportedException>(() => DczFile.Read(bytes));
 
-        Assert.Contains("version 2 is not supported", e.Message, StringComparison.Ordinal);
+        Assert.Equal($".dcz format version {version} is not supported; this reader knows versions 1 to 2", e.Message);
     }
 
     [Fact]
@@ -45,105 +111,66 @@ public sealed class DczReaderErrorTests
         byte[] bytes = Example();
         bytes[6] = 4;
 
-        Assert.Throws<NotSupportedException>(() => DczFile.Read(bytes));
-    }
+        var e = Assert.Throws<NotSupportedException>(() => DczFile.Read(bytes));
 
-    [Fact]
-    public void Read_Truncated_ThrowsInvalidDataSayingTruncated()
-    {
-        byte[] bytes = Example()[..^3];
-
-        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(bytes));
-
-        Assert.Equal("header: content length is 77 bytes but 74 follow the header (truncated)", e.Message);
+        Assert.Equal(".dcz flags 0x0004 are not supported; format version 2 defines no flags", e.Message);
     }
 
     [Fact]
     public void Read_FlippedContentBit_ThrowsChecksumMismatch()
     {
-        byte[] bytes = Example();
-        bytes[40] ^= 0x10;
+        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(FlippedBit()));
 
-        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(bytes));
-
-        Assert.Equal("header: checksum mismatch (header 0x0566A9F1, content 0x8529B4E5): the file is corrupt", e.Message);
-    }
-
-    [Fact]
-    public void Read_WeightStreamTooShort_SaysHowManyBitsAreMissing()
-    {
-        // Bit length 7 → 6 at offset 79: the fifth code ("0") no longer fits.
-        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(79, 6)));
-
-        Assert.Equal("layer 0 (fc, Dense): weight stream ends 1 bits early: entry 4 of 5 needs 1 bits, 0 remain (at byte 80)", e.Message);
-    }
-
-    [Fact]
-    public void Read_GapRunsPastTheEnd_NamesTheEntry()
-    {
-        // Gap bits 00111 → 11111 at offset 84: positions 1, 3, 5, 7, 9 and the tensor has 8.
-        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(84, 0xF8)));
-
-        Assert.Equal(
-            "layer 0 (fc, Dense): gap stream: gap 1 runs past the end of the tensor at entry 4 (position 9, tensor length 8) (at byte 84)",
-            e.Message);
+        Assert.StartsWith("header: checksum mismatch (header 0x9F01A452, content 0x", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Read_FillerWithShortGap_ThrowsInvalidData()
     {
-        // Gap bits 00111 → 00011: the filler (entry 2) gets gap 0 instead of 2^GapBits − 1.
-        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(84, 0x18)));
+        // fc's gap bits 00111 → 00011 (offset 87): the filler (entry 2) gets gap 0 instead of 2^GapBits − 1.
+        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(87, 0x18)));
 
-        Assert.Contains("filler entry 2 has gap 0", e.Message, StringComparison.Ordinal);
+        Assert.Equal("layer 0 (fc, Dense): gap stream: filler entry 2 has gap 0; a filler's gap must be 2^GapBits − 1 = 1 (at byte 87)", e.Message);
     }
 
     [Fact]
-    public void Read_UnknownOpTag_ThrowsNotSupportedNamingTheLayer()
+    public void Read_UnsharedFillerWithShortGap_ThrowsInvalidData()
     {
-        var e = Assert.Throws<NotSupportedException>(() => DczFile.Read(Patched(57, 0x07)));
+        // skip's gap stream 11 0 10 → 11 10 0 (offset 136): the +0.0 entry (a filler) gets gap 0.
+        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(136, 0xE0)));
 
-        Assert.Equal("layer 0 (fc, op 0x07): op tag 0x07 is not defined in format version 1", e.Message);
-    }
-
-    [Fact]
-    public void Read_ShapeChainMismatch_NamesTheLayer()
-    {
-        // Input dimension 4 → 5 at offset 22.
-        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(22, 5)));
-
-        Assert.Equal("layer 0 (fc, Dense): expects 4 inputs but receives [5] (5 values)", e.Message);
+        Assert.Equal("layer 2 (skip, Dense): gap stream: filler entry 1 has gap 0; a filler's gap must be 2^GapBits − 1 = 3 (at byte 136)", e.Message);
     }
 
     [Fact]
     public void Read_NonZeroPaddingBits_ThrowsInvalidData()
     {
-        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(80, 0x59)));
+        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(Patched(83, 0x59)));
 
-        Assert.Contains("weight stream: the 1 padding bits of the last byte are not zero", e.Message, StringComparison.Ordinal);
+        Assert.Equal("layer 0 (fc, Dense): weight stream: the 1 padding bits of the last byte are not zero (at byte 84)", e.Message);
     }
 
     [Fact]
-    public void Read_NonMinimalVarint_ThrowsInvalidData()
+    public void Read_NaNUnsharedValue_ThrowsInvalidData()
     {
-        // Seed 42 as 0xAA 0x00 instead of 0x2A: insert a byte and fix the checksum.
-        byte[] example = Example();
-        byte[] bytes = [.. example[..55], 0xAA, 0x00, .. example[56..]];
+        byte[] bytes = Example();
+        bytes[121] = 0xC0;
+        bytes[122] = 0x7F; // 2.0 → NaN
         DczFile.RewriteChecksum(bytes);
 
         var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(bytes));
 
-        Assert.Equal("metadata: seed: varint is not minimally encoded (at byte 57)", e.Message);
+        Assert.Equal("layer 2 (skip, Dense): value[0] is NaN, must be finite (at byte 123)", e.Message);
     }
 
     [Fact]
     public void Read_NaNStd_MessageIsCultureInvariant()
     {
         byte[] bytes = Example();
-        bytes[31] = 0x00;
         bytes[32] = 0x00;
-        bytes[33] = 0x80;
-        bytes[34] = 0xFF; // −∞
+        bytes[33] = 0x00;
+        bytes[34] = 0x80;
+        bytes[35] = 0xFF; // −∞
         DczFile.RewriteChecksum(bytes);
         CultureInfo previous = CultureInfo.CurrentCulture;
         try
@@ -152,31 +179,11 @@ public sealed class DczReaderErrorTests
 
             var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(bytes));
 
-            Assert.Equal("metadata: preprocessing std is -Infinity, must be finite (at byte 35)", e.Message);
+            Assert.Equal("metadata: preprocessing std is -Infinity, must be finite (at byte 36)", e.Message);
         }
         finally
         {
             CultureInfo.CurrentCulture = previous;
-        }
-    }
-
-    [Fact]
-    public void Read_SpecErrorExamples_AreTheMessagesTheReaderGives()
-    {
-        byte[] example = Example();
-        byte[] badSeed = [.. example[..55], 0xAA, 0x00, .. example[56..]];
-        DczFile.RewriteChecksum(badSeed);
-        byte[] flipped = Example();
-        flipped[40] ^= 0x10;
-        var corruptions = new[] { Example()[..^3], flipped, badSeed, Patched(79, 6), Patched(84, 0xF8), Patched(22, 5), Patched(57, 0x07) };
-        string spec = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "dcz-format.md"));
-
-        foreach (byte[] bytes in corruptions)
-        {
-            Exception e = Assert.ThrowsAny<Exception>(() => DczFile.Read(bytes));
-
-            Assert.True(e is InvalidDataException or NotSupportedException);
-            Assert.True(spec.Contains(e.Message, StringComparison.Ordinal), "docs/dcz-format.md §9 lacks: " + e.Message);
         }
     }
 }

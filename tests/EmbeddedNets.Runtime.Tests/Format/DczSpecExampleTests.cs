@@ -1,5 +1,6 @@
 using System.Globalization;
 using EmbeddedNets.Format;
+using EmbeddedNets.Inference;
 using EmbeddedNets.Tests.Shared;
 
 namespace EmbeddedNets.Runtime.Tests.Format;
@@ -10,7 +11,7 @@ public sealed class DczSpecExampleTests
     private static string SpecText() => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "dcz-format.md"));
 
     /// <summary>The bytes of the first <c>```hex</c> block of the spec.</summary>
-    private static byte[] SpecExampleBytes()
+    internal static byte[] SpecExampleBytes()
     {
         string text = SpecText();
         int start = text.IndexOf("```hex", StringComparison.Ordinal);
@@ -39,6 +40,8 @@ public sealed class DczSpecExampleTests
         DczModel read = DczFile.Read(SpecExampleBytes());
 
         Assert.Null(DczTestModels.FirstDifference(DczTestModels.SpecExample(), read));
+        // References: fc and skip read the model input (−1), relu reads fc, sum reads relu and skip.
+        Assert.Equal(new[] { -1, 0, -1, 1, 2 }, Enumerable.Range(0, 4).SelectMany(read.InputsOf));
     }
 
     [Fact]
@@ -46,17 +49,70 @@ public sealed class DczSpecExampleTests
     {
         DczInspection inspection = DczFile.Inspect(SpecExampleBytes());
         DczLayerInspection fc = inspection.Layers[0];
+        DczLayerInspection skip = inspection.Layers[2];
 
         // The numbers the spec's accounting paragraph states.
         Assert.Equal(SpecExampleBytes().Length, inspection.FileBytes);
+        Assert.Equal(2, inspection.Version);
         Assert.Equal(16, inspection.HeaderBytes);
-        Assert.Equal(4, fc.KeptCount);
-        Assert.Equal(1, fc.FillerCount);
-        Assert.Equal(8, fc.CodebookBytes);
-        Assert.Equal(8, fc.BiasBytes);
+        Assert.Equal(41, inspection.MetadataBytes);
+        Assert.Equal(new[] { 38, 9, 40, 9 }, inspection.Layers.Select(l => l.TotalBytes));
+        Assert.Equal((4, 1, 8, 8), (fc.KeptCount, fc.FillerCount, fc.CodebookBytes, fc.BiasBytes));
+        Assert.Equal((2, 1, 0, 0, 12, 8), (skip.KeptCount, skip.FillerCount, skip.CodebookBytes, skip.WeightBits, skip.WeightStreamBytes, skip.BiasBytes));
         string spec = SpecText();
         Assert.Contains(FormattableString.Invariant($"{inspection.FileBytes} bytes in all"), spec, StringComparison.Ordinal);
         Assert.Contains(FormattableString.Invariant($"weight stream: {fc.WeightStreamBits} bits"), spec, StringComparison.Ordinal);
         Assert.Contains(FormattableString.Invariant($"gap stream: {fc.GapStreamBits} bits"), spec, StringComparison.Ordinal);
+        Assert.Contains(FormattableString.Invariant($"skip's gap stream: {skip.GapStreamBits} bits"), spec, StringComparison.Ordinal);
+        Assert.Contains(
+            FormattableString.Invariant($"header 16 + metadata {inspection.MetadataBytes} + layer count {inspection.LayerCountBytes} + layers {string.Join(" + ", inspection.Layers.Select(l => l.TotalBytes))} = {inspection.FileBytes}"),
+            spec,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_SpecExample_GivesTheOutputTheSpecWorksOut()
+    {
+        CompactModel model = CompactModel.Load(SpecExampleBytes());
+        var output = new float[2];
+
+        model.Run(new[] { 1f, 2f, 3f, 4f }, output);
+
+        // §11: relu(fc) = [0, 2], skip = [4, −1.75], sum = [4, 0.25]; every step is exact in float32.
+        Assert.Equal(new[] { 4f, 0.25f }, output);
+        Assert.Equal(new[] { 4.0, 0.25 }, ReferenceInference.Run(DczFile.Read(SpecExampleBytes()), new[] { 1f, 2f, 3f, 4f }));
+        Assert.Contains("sum outputs `[4, 0.25]`", SpecText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_VersionOneExample_GivesTheChainModel()
+    {
+        byte[] v1 = DczTestModels.SpecExampleV1Bytes();
+
+        DczInspection inspection = DczFile.Inspect(v1);
+
+        // The version-1 example of the earlier spec: one Dense layer, no input references.
+        Assert.Equal(1, inspection.Version);
+        Assert.Null(DczTestModels.FirstDifference(DczTestModels.SpecExampleV1(), inspection.Model));
+        Assert.Empty(inspection.Model.Layers[0].InputLayers);
+        Assert.Equal(93, inspection.FileBytes);
+        Assert.Equal(40, inspection.MetadataBytes);
+        DczLayerInspection fc = inspection.Layers[0];
+        Assert.Equal((36, 5, 8, 8, 7L, 5L), (fc.TotalBytes, fc.RecordHeaderBytes, fc.ParameterBytes, fc.CodebookBytes, fc.WeightStreamBits, fc.GapStreamBits));
+    }
+
+    [Fact]
+    public void Write_VersionOneModel_WritesVersionTwoThatReadsBackTheSame()
+    {
+        DczModel v1 = DczFile.Read(DczTestModels.SpecExampleV1Bytes());
+
+        byte[] rewritten = DczFile.Write(v1);
+
+        Assert.Equal(2, rewritten[4]);
+        Assert.Null(DczTestModels.FirstDifference(v1, DczFile.Read(rewritten)));
+
+        // Version 2 adds the input reference (count 1, reference 0 = the model input) and the
+        // preprocessing channel count: 3 bytes more.
+        Assert.Equal(DczTestModels.SpecExampleV1Bytes().Length + 3, rewritten.Length);
     }
 }

@@ -25,8 +25,11 @@ public sealed class DczWriterValidationTests
 
     public static TheoryData<string, DczModel, string> InvalidModels() => new()
     {
-        { "WeightBits 0", WithWeights(Weights(weightBits: 0)), "layer 0 (fc, Dense): WeightBits 0 is outside 1–8" },
-        { "WeightBits 9", WithWeights(Weights(weightBits: 9)), "layer 0 (fc, Dense): WeightBits 9 is outside 1–8" },
+        { "WeightBits −1", WithWeights(Weights(weightBits: -1)), "layer 0 (fc, Dense): WeightBits -1 is outside 0–8 (0: unshared float32 values)" },
+        { "WeightBits 9", WithWeights(Weights(weightBits: 9)), "layer 0 (fc, Dense): WeightBits 9 is outside 0–8 (0: unshared float32 values)" },
+        { "unshared +0.0 kept", WithWeights(SparseWeights.Unshared(8, 2, new[] { 1, 6 }, new[] { 1f, 0f })), "layer 0 (fc, Dense): kept index 1 (position 6) is +0.0, which the unshared encoding reserves for fillers" },
+        { "unshared NaN", WithWeights(SparseWeights.Unshared(8, 2, new[] { 1, 6 }, new[] { float.NaN, 1f })), "layer 0 (fc, Dense): value at kept index 0 is not finite" },
+        { "unshared values and positions differ in length", WithWeights(SparseWeights.Unshared(8, 2, new[] { 1, 6 }, new[] { 1f })), "layer 0 (fc, Dense): 2 positions but 1 values" },
         { "GapBits 13", WithWeights(Weights(gapBits: 13)), "layer 0 (fc, Dense): GapBits 13 is outside 1–12" },
         { "codebook too big", WithWeights(Weights(codebook: new[] { 1f, 2f, 3f })), "layer 0 (fc, Dense): the codebook has 3 entries, must have 1 to 2^1 = 2" },
         { "empty codebook", WithWeights(Weights(codebook: Array.Empty<float>(), positions: Array.Empty<int>(), codes: Array.Empty<byte>())), "the codebook has 0 entries" },
@@ -60,7 +63,7 @@ public sealed class DczWriterValidationTests
             new DczModel(
                 Info(input: new[] { 1, 2, 2 }, labels: DczTestModels.Digits(1)),
                 new DczLayer[] { new Conv2dLayer("c", 1, 1, 3, 3, 1, 1, 0, 0, new SparseWeights(9, new[] { 1f }, 1, 1, Array.Empty<int>(), Array.Empty<byte>()), new[] { 0f }) }),
-            "layer 0 (c, Conv2d): kernel 3×3 with padding 0×0 does not fit the 2×2 input"
+            "layer 0 (c, Conv2d): kernel 3×3 with padding 0,0,0,0 does not fit the 2×2 input"
         },
         {
             "conv stride 0",

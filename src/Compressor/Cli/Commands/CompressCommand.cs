@@ -18,8 +18,8 @@ internal sealed class CompressCommand : DczCommand
 
     private readonly Option<string> _model = new("--model")
     {
-        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)),
-        HelpName = "NAME",
+        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", or an architecture file FILE.json (docs/architecture-files.md)",
+        HelpName = "NAME|FILE.json",
         Required = true,
     };
 
@@ -83,8 +83,7 @@ internal sealed class CompressCommand : DczCommand
         string? report = parse.GetValue(_report);
         string? work = parse.GetValue(_work);
 
-        ArchitectureSpec architecture = Architectures.Find(modelName)
-            ?? throw new UsageException($"unknown model '{modelName}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))})");
+        ArchitectureSpec architecture = ModelSettings.Architecture(modelName);
         OutputChecks.File(output, "--out", ".dcz");
         OutputChecks.Folder(report, "--report");
         OutputChecks.Folder(work, "--work");

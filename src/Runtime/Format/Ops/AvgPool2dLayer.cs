@@ -46,4 +46,6 @@ public sealed class AvgPool2dLayer : DczLayer
     }
 
     internal override string? InferShape(IReadOnlyList<int[]> inputs, out int[] output) => Window.InferShape(inputs[0], out output);
+
+    internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) => Window.Operations(inputs[0], output);
 }

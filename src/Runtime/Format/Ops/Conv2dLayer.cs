@@ -134,7 +134,7 @@ public sealed class Conv2dLayer : DczLayer
         }
 
         int length = WeightsCodec.TensorLength(ref body, ShapeRules.CappedProduct(outChannels, inChannels / groups, kh, kw));
-        SparseWeights weights = WeightsCodec.Read(ref body, length, header.Version, ref parts);
+        SparseWeights weights = WeightsCodec.Read(ref body, length, header.Version, header.EntryBudget, ref parts);
         float[] bias = WeightsCodec.ReadBias(ref body, outChannels, ref parts);
         return new Conv2dLayer(header.Name, inChannels, outChannels, groups, kh, kw, sh, sw, top, left, bottom, right, weights, bias, header.Inputs);
     }
@@ -192,6 +192,10 @@ public sealed class Conv2dLayer : DczLayer
 
         return ShapeRules.Make(new[] { (long)OutChannels, oh, ow }, out output);
     }
+
+    /// <summary>Multiply-adds of the unpruned kernel at every output position: out × (in / groups) × kh × kw × oh × ow.</summary>
+    internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) =>
+        ShapeRules.CappedProduct(OutChannels, InChannelsPerGroup, KernelHeight, KernelWidth, output[1], output[2]);
 
     private string? CheckAttributes()
     {

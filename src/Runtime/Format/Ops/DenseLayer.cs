@@ -46,7 +46,7 @@ public sealed class DenseLayer : DczLayer
         int inputs = body.ReadVarInt("inputs", 1, DczConstants.MaxActivationLength);
         int outputs = body.ReadVarInt("outputs", 1, DczConstants.MaxActivationLength);
         int length = WeightsCodec.TensorLength(ref body, (long)inputs * outputs);
-        SparseWeights weights = WeightsCodec.Read(ref body, length, header.Version, ref parts);
+        SparseWeights weights = WeightsCodec.Read(ref body, length, header.Version, header.EntryBudget, ref parts);
         float[] bias = WeightsCodec.ReadBias(ref body, outputs, ref parts);
         return new DenseLayer(header.Name, inputs, outputs, weights, bias, header.Inputs);
     }
@@ -80,4 +80,7 @@ public sealed class DenseLayer : DczLayer
 
         return ShapeRules.Make(new long[] { Outputs }, out output);
     }
+
+    /// <summary>Multiply-adds of the dense matrix: inputs × outputs (pruning only lowers the real count).</summary>
+    internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) => ShapeRules.CappedProduct(Inputs, Outputs);
 }

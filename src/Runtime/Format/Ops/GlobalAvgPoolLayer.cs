@@ -29,4 +29,7 @@ public sealed class GlobalAvgPoolLayer : DczLayer
         output = new[] { inputs[0][0], 1, 1 };
         return null;
     }
+
+    /// <summary>Every input element is added once.</summary>
+    internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) => ShapeRules.Length(inputs[0]);
 }

@@ -43,4 +43,6 @@ public sealed class MaxPool2dLayer : DczLayer
     internal override void WriteBody(ByteSink body, string label) => Window.Write(body);
 
     internal override string? InferShape(IReadOnlyList<int[]> inputs, out int[] output) => Window.InferShape(inputs[0], out output);
+
+    internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) => Window.Operations(inputs[0], output);
 }

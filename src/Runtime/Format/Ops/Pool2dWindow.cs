@@ -125,4 +125,8 @@ public readonly struct Pool2dWindow : IEquatable<Pool2dWindow>
 
         return ShapeRules.Make(new[] { (long)input[0], oh, ow }, out output);
     }
+
+    /// <summary>Input elements visited: every output's window, clipped to the input (padding is never read).</summary>
+    internal long Operations(int[] input, int[] output) =>
+        ShapeRules.CappedProduct(output[0], output[1], output[2], Math.Min(KernelHeight, input[1]), Math.Min(KernelWidth, input[2]));
 }
