@@ -192,7 +192,7 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_DsCnn_SameSeedTwice_GivesTheSameBytes_WithBatchNormsFolded()
     {
-        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "count": 100 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         string data = SmallSlice();
 
         CompressionResult a = Compress("ds-a", Architectures.DsCnn, Quick, seed: 4, data: data);
@@ -215,7 +215,7 @@ public sealed class EndToEndTests : IDisposable
     [InlineData(3)] // after the first pruning: batch norms folded
     public void Compress_DsCnn_InterruptedThenResumed_GivesTheSameBytesAsOneRun(int stopAfter)
     {
-        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "count": 100 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         string data = SmallSlice();
         CompressionResult whole = Compress("ds-whole", Architectures.DsCnn, Quick, data: data);
 
@@ -230,7 +230,7 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_AnotherArchitectureWithTheSameName_DoesNotResumeItsCheckpoint()
     {
-        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "count": 100 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         static ArchitectureSpec Mlp(int hidden) => new(
             "mine", new[] { 784 }, new ArchitectureNode[] { new DenseNode("fc1", hidden), new ReLUNode(), new DenseNode("fc2", 10) },
             Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), new Preprocessing(1f / 255f, 0f, 1f));
@@ -250,7 +250,7 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_ArchitectureEndingInSoftmax_TrainsOnTheLogits_AndWritesProbabilities()
     {
-        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "count": 100 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         ArchitectureSpec spec = ArchitectureFile.Parse("""
             {
               "name": "softmax-mlp", "inputShape": [784], "classLabels": ["0","1","2","3","4","5","6","7","8","9"],
