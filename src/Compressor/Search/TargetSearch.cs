@@ -313,11 +313,10 @@ public static class TargetSearch
         Dictionary<string, double> quality = Qualities(sensitivity, a);
         string dir = Path.Combine(searchDir, string.Create(CultureInfo.InvariantCulture, $"c{index:D2}-a{a:0.####}"));
         Directory.CreateDirectory(dir);
-        string baseline = Path.Combine(dir, CompressionPipeline.BaselineFile);
-        if (!File.Exists(baseline))
-        {
-            File.Copy(Path.Combine(Path.GetDirectoryName(searchDir)!, CompressionPipeline.BaselineFile), baseline);
-        }
+        // Always the current dense network: a folder left by an earlier search with other dense
+        // settings may hold another one (its later checkpoints do not match this run's keys and are
+        // ignored; matching ones take precedence over the baseline when resuming).
+        File.Copy(Path.Combine(Path.GetDirectoryName(searchDir)!, CompressionPipeline.BaselineFile), Path.Combine(dir, CompressionPipeline.BaselineFile), overwrite: true);
 
         progress.Line(string.Create(CultureInfo.InvariantCulture,
             $"search candidate {index + 1}/{targets.MaxCandidates}: aggressiveness {a:0.####} → pruning quality {string.Join(", ", quality.Select(q => $"{q.Key} {q.Value:0.###}"))}"));
