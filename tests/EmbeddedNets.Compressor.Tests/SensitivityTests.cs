@@ -85,6 +85,29 @@ public sealed class SensitivityTests : IDisposable
     }
 
     [Fact]
+    public void Measure_ConvolutionalNetwork_CoversEveryWeightedLayer()
+    {
+        string data = Path.Combine(_dir, "small");
+        Data.MnistSlice.Write(s_slice, data, 600, 10);
+        var options = new CompressionOptions
+        {
+            Architecture = Architectures.LeNet5,
+            Config = ConfigLoader.Load(Architectures.LeNet5, """{ "validation": { "count": 100 }, "baseline": { "epochs": 1 } }"""),
+            DataDirectory = data,
+            OutputPath = Path.Combine(_dir, "c.dcz"),
+        };
+        using PipelineSession session = PipelineSession.Open(options);
+        session.ExecuteThrough(PipelineStage.Baseline);
+        float[] conv1 = session.States[0].Layer.Weight.detach().clone().data<float>().ToArray();
+
+        SensitivityResult result = Sensitivity.Measure(session, SensitivityStage.Baseline, new[] { 0.0, 4.0 }, new[] { 1 });
+
+        Assert.Equal(new[] { "conv1", "conv2", "ip1", "ip2" }, result.Layers.Select(l => l.Name));
+        Assert.All(result.Layers, l => Assert.Equal(result.ReferenceAccuracy, l.Pruning[0].Accuracy));
+        Assert.Equal(conv1, session.States[0].Layer.Weight.detach().clone().data<float>().ToArray());
+    }
+
+    [Fact]
     public void Run_OnThePrunedNetwork_WritesTableJsonAndPlots()
     {
         SensitivityResult result = Sensitivity.Run(new SensitivityOptions
