@@ -11,7 +11,7 @@ namespace EmbeddedNets.Compressor.Tests;
 public sealed class CliEdgeCaseTests : IDisposable
 {
     /// <summary>No training at all: the pipeline goes straight to k-means and encoding.</summary>
-    private const string NoTraining = """{ "validation": { "count": 400 }, "baseline": { "epochs": 0 }, "prune": { "iterations": 0 }, "quantize": { "epochs": 0 } }""";
+    private const string NoTraining = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 0 }, "prune": { "iterations": 0 }, "quantize": { "epochs": 0 } }""";
 
     private static readonly string s_slice = Path.Combine(AppContext.BaseDirectory, "mnist-slice");
 
@@ -197,7 +197,7 @@ public sealed class CliEdgeCaseTests : IDisposable
     public async Task Compress_Signal_KeepsTheCheckpointRemovesTemporaryFilesAndExits130(string signal)
     {
         string output = Path.Combine(_dir, "m.dcz");
-        string config = Config("""{ "validation": { "count": 400 }, "baseline": { "epochs": 500, "learningRate": 0.05 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""");
+        string config = Config("""{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 500, "learningRate": 0.05 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""");
         string dcz = Path.Combine(AppContext.BaseDirectory, "dcz.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { dcz, "compress", "--model", "lenet-300-100", "--data", s_slice, "--out", output, "--config", config })

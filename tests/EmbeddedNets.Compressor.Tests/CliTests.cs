@@ -169,7 +169,7 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "compress", "--data", "x", "--out", "y.dcz" }, "missing --model")]
     [InlineData(new[] { "compress", "--model", "alexnet", "--data", "x", "--out", "y.dcz" }, "unknown model 'alexnet' (known: lenet-300-100, lenet-5, ds-cnn, or an architecture file ending in .json)")]
     [InlineData(new[] { "compress", "--model", "nope.json", "--data", "x", "--out", "y.dcz" }, "architecture file 'nope.json' does not exist")]
-    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "/no/such/dir", "--out", "y.dcz" }, "--data folder '/no/such/dir' does not exist")]
+    [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "/no/such/dir", "--out", "y.dcz" }, "--data '/no/such/dir' does not exist (give a data folder or file)")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--seed", "-3" }, "--seed must be a non-negative integer")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--threads", "0" }, "--threads must be an integer in 1–256")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.txt" }, "should end in .dcz")]
@@ -231,7 +231,7 @@ public sealed class CliTests : IDisposable
         (int code, string output, _) = Run(option);
 
         Assert.Equal(0, code);
-        foreach (string command in new[] { "compress", "inspect", "eval", "download-mnist", "slice" })
+        foreach (string command in new[] { "compress", "convert", "inspect", "eval", "download-mnist", "slice" })
         {
             Assert.Contains("  " + command, output);
         }
@@ -247,7 +247,7 @@ public sealed class CliTests : IDisposable
         (int code, string output, _) = Run(first, second);
 
         Assert.Equal(0, code);
-        foreach (string option in new[] { "--model <NAME|FILE.json>", "--data <DIR>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
+        foreach (string option in new[] { "--model <NAME|FILE.json>", "--data <PATH>", "--test <PATH>", "--label-column <NAME>", "--test-fraction <F>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
         {
             Assert.Contains(option, output);
         }

@@ -8,7 +8,7 @@ namespace EmbeddedNets.Compressor.Tests;
 [Collection("torch")]
 public sealed class SensitivityTests : IDisposable
 {
-    private const string OneEpoch = """{ "validation": { "count": 400 }, "baseline": { "epochs": 1, "learningRate": 0.05 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "ip1": 1.0, "ip2": 1.0, "ip3": 0.5 } }, "quantize": { "epochs": 0 } }""";
+    private const string OneEpoch = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1, "learningRate": 0.05 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "ip1": 1.0, "ip2": 1.0, "ip3": 0.5 } }, "quantize": { "epochs": 0 } }""";
 
     private static readonly string s_slice = Path.Combine(AppContext.BaseDirectory, "mnist-slice");
 
@@ -92,7 +92,7 @@ public sealed class SensitivityTests : IDisposable
         var options = new CompressionOptions
         {
             Architecture = Architectures.LeNet5,
-            Config = ConfigLoader.Load(Architectures.LeNet5, """{ "validation": { "count": 100 }, "baseline": { "epochs": 1 } }"""),
+            Config = ConfigLoader.Load(Architectures.LeNet5, """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 } }"""),
             DataDirectory = data,
             OutputPath = Path.Combine(_dir, "c.dcz"),
         };
@@ -141,11 +141,11 @@ public sealed class SensitivityTests : IDisposable
         var e = Assert.Throws<ConfigException>(() => Sensitivity.Run(new SensitivityOptions
         {
             Architecture = Architectures.LeNet300100,
-            Config = ConfigLoader.Load(Architectures.LeNet300100, """{ "validation": { "count": 0 } }"""),
+            Config = ConfigLoader.Load(Architectures.LeNet300100, """{ "validation": { "fraction": 0 } }"""),
             DataDirectory = s_slice,
             OutputDirectory = _dir,
         }));
 
-        Assert.Contains("validation.count is 0", e.Message);
+        Assert.Contains("validation.fraction is 0", e.Message);
     }
 }

@@ -9,7 +9,7 @@ namespace EmbeddedNets.Compressor.Tests;
 [Collection("torch")]
 public sealed class TargetSearchTests : IDisposable
 {
-    private const string Short = """{ "validation": { "count": 500 }, "baseline": { "epochs": 3, "learningRate": 0.05 }, "prune": { "iterations": 2, "epochs": 1, "quality": { "ip1": 1.8, "ip2": 1.6, "ip3": 1.0 } }, "quantize": { "epochs": 1 } }""";
+    private const string Short = """{ "validation": { "fraction": 0.125 }, "baseline": { "epochs": 3, "learningRate": 0.05 }, "prune": { "iterations": 2, "epochs": 1, "quality": { "ip1": 1.8, "ip2": 1.6, "ip3": 1.0 } }, "quantize": { "epochs": 1 } }""";
 
     private static readonly string s_slice = Path.Combine(AppContext.BaseDirectory, "mnist-slice");
 
@@ -89,7 +89,7 @@ public sealed class TargetSearchTests : IDisposable
         };
 
         Assert.Contains("needs --target-error or --target-ratio", Assert.Throws<ConfigException>(() => TargetSearch.Run(Options(Short), new SearchTargets())).Message);
-        Assert.Contains("validation.count is 0", Assert.Throws<ConfigException>(() => TargetSearch.Run(Options("""{ "validation": { "count": 0 } }"""), new SearchTargets { MaxError = 0.1 })).Message);
+        Assert.Contains("validation.fraction is 0", Assert.Throws<ConfigException>(() => TargetSearch.Run(Options("""{ "validation": { "fraction": 0 } }"""), new SearchTargets { MaxError = 0.1 })).Message);
     }
 
     [Fact]

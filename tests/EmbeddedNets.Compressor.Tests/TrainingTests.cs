@@ -1,3 +1,4 @@
+using EmbeddedNets.Compressor.Data;
 using EmbeddedNets.Compressor.Models;
 using EmbeddedNets.Compressor.Pipeline;
 using EmbeddedNets.Compressor.Pruning;
@@ -42,7 +43,7 @@ public class TrainingTests
             }
         }
 
-        return new TensorSet("random", pixels, labels, count, 3, 4, s_tiny);
+        return new TensorSet(new LabelledSet("random", [1, 3, 4], pixels.Select(p => (float)p).ToArray(), labels.Select(l => (int)l).ToArray()), s_tiny);
     }
 
     private static (SpecNetwork Network, List<LayerState> States) Create(long seed)
@@ -69,7 +70,7 @@ public class TrainingTests
         // their memory, or they read garbage once the array is collected (LeNet-5 NaN losses).
         var rng = new SplitMix64(8);
         byte[] pixels = Enumerable.Range(0, 5000 * 12).Select(_ => (byte)rng.NextInt(256)).ToArray();
-        using var set = new TensorSet("gc", pixels, new byte[5000], 5000, 3, 4, s_tiny);
+        using var set = new TensorSet(new LabelledSet("gc", [1, 3, 4], pixels.Select(p => (float)p).ToArray(), new int[5000]), s_tiny);
         float[] before = pixels.Select(p => p * (1f / 255f)).ToArray();
         for (int i = 0; i < 20; i++)
         {

@@ -1,35 +1,34 @@
 using EmbeddedNets.Compressor.Data;
-using EmbeddedNets.Data;
 
 namespace EmbeddedNets.Compressor.Tests;
 
 public class ValidationSplitTests
 {
-    private static MnistSet Numbered(int count)
+    private static LabelledSet Numbered(int count)
     {
-        // Image i is filled with (byte)i and labelled i % 10, so every image is traceable.
-        var images = new byte[count * 4];
-        var labels = new byte[count];
+        // Sample i is filled with i and labelled i % 10, so every sample is traceable.
+        var values = new float[count * 4];
+        var labels = new int[count];
         for (int i = 0; i < count; i++)
         {
-            images.AsSpan(i * 4, 4).Fill((byte)i);
-            labels[i] = (byte)(i % 10);
+            values.AsSpan(i * 4, 4).Fill(i);
+            labels[i] = i % 10;
         }
 
-        return new MnistSet(images, labels, 2, 2);
+        return new LabelledSet("numbered", [1, 2, 2], values, labels);
     }
 
     [Fact]
     public void Create_PartitionsTheSet_KeepingOrderAndPairs()
     {
-        MnistSet set = Numbered(200);
+        LabelledSet set = Numbered(200);
 
         ValidationSplit split = ValidationSplit.Create(set, 30, seed: 7);
 
         Assert.Equal(170, split.Train.Count);
         Assert.Equal(30, split.Validation!.Count);
-        var trainIds = Enumerable.Range(0, split.Train.Count).Select(i => (int)split.Train.GetImage(i)[0]).ToList();
-        var validationIds = Enumerable.Range(0, split.Validation.Count).Select(i => (int)split.Validation.GetImage(i)[0]).ToList();
+        var trainIds = Enumerable.Range(0, split.Train.Count).Select(i => (int)split.Train.Sample(i)[0]).ToList();
+        var validationIds = Enumerable.Range(0, split.Validation.Count).Select(i => (int)split.Validation.Sample(i)[0]).ToList();
         Assert.Equal(validationIds, split.ValidationIndices);
         Assert.Equal(Enumerable.Range(0, 200), trainIds.Concat(validationIds).Order());
         Assert.Equal(trainIds.Order(), trainIds);
@@ -41,7 +40,7 @@ public class ValidationSplitTests
     [Fact]
     public void Create_SameSeed_SameImages_AnotherSeed_Others()
     {
-        MnistSet set = Numbered(200);
+        LabelledSet set = Numbered(200);
 
         IReadOnlyList<int> a = ValidationSplit.Create(set, 30, seed: 7).ValidationIndices;
         IReadOnlyList<int> b = ValidationSplit.Create(set, 30, seed: 7).ValidationIndices;
@@ -54,7 +53,7 @@ public class ValidationSplitTests
     [Fact]
     public void Create_CountZero_ReturnsTheSetUnchanged()
     {
-        MnistSet set = Numbered(50);
+        LabelledSet set = Numbered(50);
 
         ValidationSplit split = ValidationSplit.Create(set, 0, seed: 7);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using EmbeddedNets.Compressor.Data;
 
 namespace EmbeddedNets.Compressor;
 
@@ -17,6 +18,115 @@ internal static class CliOptions
         HelpName = "DIR",
         Required = true,
     };
+
+    /// <summary><c>--data PATH</c>: any data dcz reads (MNIST folder, .csv, .npz or .npy folder, image folder).</summary>
+    public static Option<string> AnyData(string description, bool required = true) => new("--data")
+    {
+        Description = description + ": a folder of MNIST IDX files, a .csv (header row, numeric features, a label column), an .npz (arrays x, y, optionally x_test, y_test) or a folder of such .npy files, or a folder of class subfolders of PNG/JPEG images",
+        HelpName = "PATH",
+        Required = required,
+    };
+
+    /// <summary>The options that say how to read <c>--data</c>; <see cref="DataOptions"/> reads them back.</summary>
+    public sealed class DataSelection
+    {
+        public Option<string?> Test { get; } = new("--test")
+        {
+            Description = "a separate test set of the same kind as --data (default: the data's own test split, else a seeded held-out part)",
+            HelpName = "PATH",
+        };
+
+        public Option<string?> LabelColumn { get; } = new("--label-column")
+        {
+            Description = "CSV: the label column's name (default: the last column)",
+            HelpName = "NAME",
+        };
+
+        public Option<double> TestFraction { get; } = new("--test-fraction")
+        {
+            Description = "the part held out as the test set when the data has none (default 0.2)",
+            HelpName = "F",
+            DefaultValueFactory = _ => 0.2,
+            CustomParser = r => ParseFraction(r, "--test-fraction"),
+        };
+
+        public void AddTo(Command command)
+        {
+            command.Add(Test);
+            command.Add(LabelColumn);
+            command.Add(TestFraction);
+        }
+
+        /// <summary>The data options of a parsed command line; a missing path is a usage error naming the option.</summary>
+        public DataOptions Read(ParseResult parse, string path, ulong seed)
+        {
+            string? test = parse.GetValue(Test);
+            foreach ((string option, string? value) in new[] { ("--data", path), ("--test", test) })
+            {
+                if (value is not null && !System.IO.File.Exists(value) && !Directory.Exists(value))
+                {
+                    throw new UsageException($"{option} '{value}' does not exist (give a data folder or file)");
+                }
+            }
+
+            return new DataOptions
+            {
+                Path = path,
+                TestPath = test,
+                LabelColumn = parse.GetValue(LabelColumn),
+                TestFraction = parse.GetValue(TestFraction),
+                Seed = seed,
+            };
+        }
+    }
+
+    /// <summary><c>--scale</c>, <c>--mean</c>, <c>--std</c>: how raw inputs become the network's input.</summary>
+    public sealed class PreprocessingSelection
+    {
+        public Option<string?> Scale { get; } = new("--scale")
+        {
+            Description = "multiply raw inputs by this first, e.g. 1/255 for 0–255 pixels (default 1)",
+            HelpName = "S",
+        };
+
+        public Option<string?> Mean { get; } = new("--mean")
+        {
+            Description = "then subtract: one value, or one per input channel separated by commas (default 0)",
+            HelpName = "M[,M…]",
+        };
+
+        public Option<string?> Std { get; } = new("--std")
+        {
+            Description = "then divide: one value, or one per input channel (default 1)",
+            HelpName = "S[,S…]",
+        };
+
+        public void AddTo(Command command)
+        {
+            command.Add(Scale);
+            command.Add(Mean);
+            command.Add(Std);
+        }
+
+        /// <summary>The preprocessing given, or null when none of the three options is; a bad value is a usage error.</summary>
+        public InputPreprocessing? Read(ParseResult parse)
+        {
+            string? scale = parse.GetValue(Scale), mean = parse.GetValue(Mean), std = parse.GetValue(Std);
+            if (scale is null && mean is null && std is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                return InputPreprocessing.Parse(scale, mean, std);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
+            }
+        }
+    }
 
     /// <summary><c>--config FILE.json</c>: settings merged over the model's defaults.</summary>
     public static Option<string?> Config() => new("--config")
@@ -85,6 +195,31 @@ internal static class CliOptions
         }
 
         result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be an integer in {min}–{max} (got '{text}')"));
+        return default;
+    }
+
+    /// <summary>A finite number ≥ 0, with a message that names the option.</summary>
+    public static double? ParseNonNegative(ArgumentResult result, string name)
+    {
+        string text = SingleToken(result);
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && double.IsFinite(v))
+        {
+            return v;
+        }
+
+        result.AddError($"{name} must be a number ≥ 0 (got '{text}')");
+        return default;
+    }
+
+    private static double ParseFraction(ArgumentResult result, string name)
+    {
+        string text = SingleToken(result);
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double f) && f > 0 && f < 1)
+        {
+            return f;
+        }
+
+        result.AddError($"{name} must be a number between 0 and 1 (got '{text}')");
         return default;
     }
 

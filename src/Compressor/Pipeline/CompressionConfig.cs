@@ -28,22 +28,32 @@ public sealed class CompressionConfig
 }
 
 /// <summary>
-/// The validation split: images of the training set held out from training, picked by the run's
+/// The validation split: samples of the training set held out from training, picked by the run's
 /// seed. Every per-epoch accuracy, every pruning and quantization log line and every choice a
 /// search makes is measured on them; the test set is read only for the dense baseline's reported
 /// error and for the accuracy recorded in the written file.
 /// </summary>
 public sealed class ValidationConfig
 {
-    /// <summary>The default size: 5,000 of MNIST's 60,000 training images, its customary validation split.</summary>
-    public const int DefaultCount = 5000;
+    /// <summary>The default fraction held out.</summary>
+    public const double DefaultFraction = 0.1;
+
+    /// <summary>The default cap: 5,000 of MNIST's 60,000 training images, its customary validation split.</summary>
+    public const int DefaultMaxCount = 5000;
 
     /// <summary>
-    /// Images held out (at most half the training set). 0 turns the split off: training then sees
-    /// every training image and the per-epoch figures are measured on the test set, as before the
-    /// split existed (so such a run reproduces files made then, bit for bit).
+    /// Fraction of the training samples held out (0–0.5). 0 turns the split off: training then
+    /// sees every training sample and the per-epoch figures are measured on the test set, as
+    /// before the split existed.
     /// </summary>
-    public int Count { get; set; } = DefaultCount;
+    public double Fraction { get; set; } = DefaultFraction;
+
+    /// <summary>Most samples held out, whatever the fraction gives.</summary>
+    public int MaxCount { get; set; } = DefaultMaxCount;
+
+    /// <summary>Samples held out of <paramref name="trainingSamples"/>: the fraction (rounded down), at most <see cref="MaxCount"/>.</summary>
+    public int CountFor(int trainingSamples) =>
+        Fraction <= 0 ? 0 : (int)Math.Min(MaxCount, Math.Floor(Fraction * trainingSamples));
 }
 
 /// <summary>Learning-rate schedule over the epochs of one stage.</summary>

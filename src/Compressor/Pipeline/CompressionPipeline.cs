@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -10,7 +11,6 @@ using EmbeddedNets.Compressor.Pruning;
 using EmbeddedNets.Compressor.Quantization;
 using EmbeddedNets.Compressor.Reporting;
 using EmbeddedNets.Compressor.Training;
-using EmbeddedNets.Data;
 using EmbeddedNets.Format;
 using EmbeddedNets.Inference;
 
@@ -32,8 +32,17 @@ public sealed class CompressionOptions
     /// </summary>
     public InitialWeights? InitialWeights { get; init; }
 
-    /// <summary>Folder with the four MNIST IDX files.</summary>
-    public required string DataDirectory { get; init; }
+    /// <summary>
+    /// Folder with the four MNIST IDX files; read when <see cref="Data"/> is null. Either this or
+    /// <see cref="Data"/> must be given.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>
+    /// The training and test samples (from <see cref="DatasetLoader"/>: MNIST, CSV, NumPy or an
+    /// image folder). Null reads MNIST from <see cref="DataDirectory"/>.
+    /// </summary>
+    public Dataset? Data { get; init; }
 
     /// <summary>The .dcz file to write.</summary>
     public required string OutputPath { get; init; }
@@ -53,8 +62,14 @@ public sealed class CompressionOptions
     /// <summary>Continue from a matching checkpoint in the work folder (the default).</summary>
     public bool Resume { get; init; } = true;
 
-    /// <summary>Name recorded with the accuracy in the file.</summary>
-    public string TestSetName { get; init; } = "mnist-test";
+    /// <summary>
+    /// How raw samples become the network's input, used in training and recorded in the .dcz;
+    /// null takes the architecture's own.
+    /// </summary>
+    public InputPreprocessing? Preprocessing { get; init; }
+
+    /// <summary>Name recorded with the accuracy in the file; null takes <see cref="Dataset.TestName"/>.</summary>
+    public string? TestSetName { get; init; }
 
     /// <summary>The command line, for the report.</summary>
     public string? CommandLine { get; init; }
@@ -155,8 +170,8 @@ public static class CompressionPipeline
     }
 
     /// <summary>Runs the whole pipeline and writes the .dcz and its report.</summary>
-    /// <exception cref="FileNotFoundException">An MNIST file is missing.</exception>
-    /// <exception cref="InvalidDataException">An MNIST file is corrupt.</exception>
+    /// <exception cref="FileNotFoundException">A data file is missing.</exception>
+    /// <exception cref="InvalidDataException">A data file is corrupt, or the data does not fit the architecture.</exception>
     public static CompressionResult Run(CompressionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -199,7 +214,7 @@ public static class CompressionPipeline
         ArchitectureSpec arch = session.Architecture;
         CompressionConfig config = session.Config;
         IReadOnlyList<LayerState> states = session.States;
-        MnistDataset data = session.Data;
+        Dataset data = session.Data;
         ValidationSplit split = session.Split;
         string output = Path.GetFullPath(options.OutputPath);
         string work = session.WorkDirectory;
@@ -207,13 +222,13 @@ public static class CompressionPipeline
 
         // Encode, measure on the written bytes, write the final file. An interrupt is honoured
         // up to the write of the .dcz; after it the run finishes its report.
-        DczModel model = ChooseGapBits(new DczExporter(session.Network, states, options.Seed), config);
+        DczModel model = WithPreprocessing(ChooseGapBits(new DczExporter(session.Network, states, options.Seed), config), session.Preprocessing.ToFormat());
         options.Cancellation.ThrowIfCancellationRequested();
         byte[] draftBytes = DczFile.Write(model);
         DczModel readBack = DczFile.Read(draftBytes);
-        progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test images...");
-        int correct = CompactModel.Create(readBack).CountCorrect(data.Test.Images, data.Test.Labels, data.Test.Count);
-        var metrics = new RecordedMetrics(options.TestSetName, data.Test.Count, correct);
+        progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test samples...");
+        int correct = RuntimeAccuracy.CountCorrect(CompactModel.Create(readBack), data.Test);
+        var metrics = new RecordedMetrics(options.TestSetName ?? data.TestName, data.Test.Count, correct);
         byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
         if (!DczFile.Write(DczExporter.WithMetrics(DczFile.Read(finalBytes), metrics)).AsSpan().SequenceEqual(finalBytes))
         {
@@ -231,10 +246,9 @@ public static class CompressionPipeline
         AtomicFile.WriteAllBytes(output, finalBytes);
         DczInspection inspection = DczFile.Inspect(finalBytes);
         double? validationAccuracy = null;
-        if (split.Validation is MnistSet held)
+        if (split.Validation is LabelledSet held)
         {
-            int validationCorrect = CompactModel.Create(readBack).CountCorrect(held.Images, held.Labels, held.Count);
-            validationAccuracy = (double)validationCorrect / held.Count;
+            validationAccuracy = (double)RuntimeAccuracy.CountCorrect(CompactModel.Create(readBack), held) / held.Count;
         }
 
         progress.Line(string.Create(CultureInfo.InvariantCulture,
@@ -251,7 +265,7 @@ public static class CompressionPipeline
     /// For every layer without a fixed gap width, encodes the model with each width 1–12 and keeps
     /// the one that makes the file smallest (ties go to the narrower width), layer by layer.
     /// </summary>
-    private static DczModel ChooseGapBits(DczExporter exporter, CompressionConfig config)
+    internal static DczModel ChooseGapBits(DczExporter exporter, CompressionConfig config)
     {
         var widths = exporter.WeightedNames.ToDictionary(
             name => name,
@@ -283,32 +297,36 @@ public static class CompressionPipeline
         return exporter.Build(widths);
     }
 
-    internal static TensorSet Tensors(string name, MnistSet set, ArchitectureSpec arch) =>
-        new(name, set.Images, set.Labels, set.Count, set.Rows, set.Cols, arch);
+    /// <summary>
+    /// The run's validation split: <see cref="ValidationConfig"/> of the training set, picked by
+    /// the seed. A training set too small for the fraction to hold out one sample gets none (the
+    /// run then logs test-set figures, and the sensitivity analysis and the search refuse it).
+    /// </summary>
+    internal static ValidationSplit Split(LabelledSet train, ValidationConfig validation, ulong seed) =>
+        ValidationSplit.Create(train, validation.CountFor(train.Count), seed);
 
-    /// <summary>The run's validation split; a size the training set cannot give is a configuration error naming both.</summary>
-    internal static ValidationSplit Split(MnistSet train, int count, ulong seed, string dataDirectory)
-    {
-        if (count > train.Count / 2)
-        {
-            throw new ConfigException(string.Create(CultureInfo.InvariantCulture,
-                $"validation.count {count} is more than half of the {train.Count} training images in {dataDirectory}; set validation.count lower (0 turns the validation split off)"));
-        }
-
-        return ValidationSplit.Create(train, count, seed);
-    }
-
-    internal static string DataHash(MnistDataset data)
+    internal static string DataHash(Dataset data)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (MnistSet set in new[] { data.Train, data.Test })
+        foreach (LabelledSet set in new[] { data.Train, data.Test })
         {
             sha.AppendData(BitConverter.GetBytes(set.Count));
-            sha.AppendData(set.Images);
-            sha.AppendData(set.Labels);
+            foreach (int d in set.SampleShape)
+            {
+                sha.AppendData(BitConverter.GetBytes(d));
+            }
+
+            sha.AppendData(MemoryMarshal.AsBytes(set.Values.AsSpan()));
+            sha.AppendData(MemoryMarshal.AsBytes(set.Labels.AsSpan()));
         }
 
         return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    internal static DczModel WithPreprocessing(DczModel model, Preprocessing preprocessing)
+    {
+        ModelInfo i = model.Info;
+        return new DczModel(new ModelInfo(i.Name, i.InputShape, preprocessing, i.ClassLabels, i.Metrics, i.Producer, i.Seed), model.Layers);
     }
 
     internal static string Hash(params string[] parts) =>
@@ -387,7 +405,7 @@ public static class CompressionPipeline
         private readonly string _pruneKey;
         private readonly string _fullKey;
 
-        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet? validation, TensorSet test, ProgressReporter progress, string work, string dataHash)
+        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet? validation, TensorSet test, ProgressReporter progress, string work, string dataHash, string preprocessing)
         {
             _options = options;
             _config = config;
@@ -436,6 +454,7 @@ public static class CompressionPipeline
                 options.InitialWeights?.Fingerprint ?? "default-initialisation",
                 options.Seed.ToString(CultureInfo.InvariantCulture),
                 dataHash,
+                preprocessing,
                 config.BatchSize.ToString(CultureInfo.InvariantCulture),
                 Json(config.Baseline),
             };
@@ -591,7 +610,7 @@ public static class CompressionPipeline
             }
 
             _progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"dense baseline: {(Header.BaselineValidationAccuracy is double v ? $"validation accuracy {v * 100:F2} %, " : string.Empty)}test accuracy {Header.BaselineAccuracy * 100:F2} % (error {(1 - Header.BaselineAccuracy) * 100:F2} %)"));
+                $"dense baseline: test accuracy {Header.BaselineAccuracy * 100:F2} % (error {(1 - Header.BaselineAccuracy) * 100:F2} %){(Header.BaselineValidationAccuracy is double v ? $", validation accuracy {v * 100:F2} %" : string.Empty)}"));
             Save(BaselineFile, WithKey(_baselineKey));
         }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using EmbeddedNets.Compressor.Data;
 using EmbeddedNets.Compressor.Models;
 using EmbeddedNets.Compressor.Training;
-using EmbeddedNets.Data;
 using TorchSharp;
 
 namespace EmbeddedNets.Compressor.Pipeline;
@@ -31,11 +30,12 @@ internal sealed class PipelineSession : IDisposable
     private readonly List<LayerState> _states;
     private bool _disposed;
 
-    private PipelineSession(CompressionOptions options, ProgressReporter progress, MnistDataset data, ValidationSplit split, TensorSet train, TensorSet? validation, TensorSet test, SpecNetwork network, List<LayerState> states)
+    private PipelineSession(CompressionOptions options, ProgressReporter progress, Dataset data, InputPreprocessing preprocessing, ValidationSplit split, TensorSet train, TensorSet? validation, TensorSet test, SpecNetwork network, List<LayerState> states)
     {
         Options = options;
         Progress = progress;
         Data = data;
+        Preprocessing = preprocessing;
         Split = split;
         Train = train;
         Validation = validation;
@@ -43,7 +43,7 @@ internal sealed class PipelineSession : IDisposable
         Network = network;
         _states = states;
         WorkDirectory = Path.GetFullPath(options.WorkDirectory ?? Path.GetFullPath(options.OutputPath) + ".work");
-        Run = new CompressionPipeline.PipelineRun(options, options.Config, network, states, train, validation, test, progress, WorkDirectory, CompressionPipeline.DataHash(data));
+        Run = new CompressionPipeline.PipelineRun(options, options.Config, network, states, train, validation, test, progress, WorkDirectory, CompressionPipeline.DataHash(data), preprocessing.ToString());
     }
 
     public CompressionOptions Options { get; }
@@ -54,7 +54,11 @@ internal sealed class PipelineSession : IDisposable
 
     public ProgressReporter Progress { get; }
 
-    public MnistDataset Data { get; }
+    /// <summary>The training and test samples (before the validation split).</summary>
+    public Dataset Data { get; }
+
+    /// <summary>How raw samples become the network's input (recorded in the .dcz).</summary>
+    public InputPreprocessing Preprocessing { get; }
 
     public ValidationSplit Split { get; }
 
@@ -78,24 +82,27 @@ internal sealed class PipelineSession : IDisposable
     /// <paramref name="options"/>; nothing is trained yet. <paramref name="progress"/> (optional)
     /// lets several sessions share one log and clock.
     /// </summary>
-    /// <exception cref="FileNotFoundException">An MNIST file is missing.</exception>
-    /// <exception cref="InvalidDataException">An MNIST file is corrupt or does not fit the architecture.</exception>
+    /// <exception cref="FileNotFoundException">A data file is missing.</exception>
+    /// <exception cref="InvalidDataException">A data file is corrupt, or the data does not fit the architecture.</exception>
     /// <exception cref="ConfigException">The validation split does not fit the training set.</exception>
     public static PipelineSession Open(CompressionOptions options, ProgressReporter? progress = null, string command = "dcz compress")
     {
         ArgumentNullException.ThrowIfNull(options);
         progress ??= options.Progress ?? ProgressReporter.Plain(options.Log);
         ArchitectureSpec arch = options.Architecture;
-        MnistDataset data = Mnist.Load(options.DataDirectory);
-        int sampleLength = arch.InputShape.Aggregate(1, (a, b) => a * b);
-        if (data.Train.PixelsPerImage != sampleLength)
-        {
-            throw new InvalidDataException($"{options.DataDirectory}: images have {data.Train.PixelsPerImage} pixels but {arch.Name} takes {sampleLength} inputs");
-        }
-
-        ValidationSplit split = CompressionPipeline.Split(data.Train, options.Config.Validation.Count, options.Seed, options.DataDirectory);
+        CompressionConfig config = options.Config;
+        Dataset data = options.Data
+            ?? (options.DataDirectory is string directory
+                ? DatasetLoader.LoadMnist(directory)
+                : throw new ArgumentException("CompressionOptions needs Data or DataDirectory", nameof(options)));
+        ValidationSplit split = CompressionPipeline.Split(data.Train, config.Validation, options.Seed);
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{command}: {arch.Name}, {split.Train.Count} training / {split.Validation?.Count ?? 0} validation / {data.Test.Count} test images, seed {options.Seed}, {options.Threads} thread(s)"));
+            $"{command}: {arch.Name}, {split.Train.Count} training / {split.Validation?.Count ?? 0} validation / {data.Test.Count} test samples, seed {options.Seed}, {options.Threads} thread(s)"));
+        if (split.Validation is null && config.Validation.Fraction > 0)
+        {
+            progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"no validation split: validation.fraction {config.Validation.Fraction} of {data.Train.Count} training samples holds out none; the per-epoch figures are test-set figures"));
+        }
 
         torch.set_num_threads(options.Threads);
         torch.random.manual_seed(unchecked((long)options.Seed));
@@ -104,13 +111,19 @@ internal sealed class PipelineSession : IDisposable
         var states = new List<LayerState>();
         try
         {
-            train = CompressionPipeline.Tensors("training set", split.Train, arch);
-            validation = split.Validation is MnistSet v ? CompressionPipeline.Tensors("validation set", v, arch) : null;
-            test = CompressionPipeline.Tensors("test set", data.Test, arch);
+            InputPreprocessing preprocessing = options.Preprocessing ?? InputPreprocessing.From(arch.Preprocessing);
+            train = new TensorSet(split.Train, arch, preprocessing);
+            validation = split.Validation is LabelledSet v ? new TensorSet(v, arch, preprocessing) : null;
+            test = new TensorSet(data.Test, arch, preprocessing);
+            if (!train.CanShift && new TrainingStageConfig[] { config.Baseline, config.Prune, config.Quantize }.Any(stage => stage.Epochs > 0 && stage.ShiftPixels > 0))
+            {
+                throw new InvalidDataException($"{data.Train.Name}: the samples are feature vectors of shape {LabelledSet.Shape(data.Train.SampleShape)}, not images, so training cannot shift them; set shiftPixels to 0 in every stage of the config");
+            }
+
             network = new SpecNetwork(arch);
             options.InitialWeights?.LoadInto(network);
             states.AddRange(network.Weighted.Select(w => new LayerState(w)));
-            return new PipelineSession(options, progress, data, split, train, validation, test, network, states);
+            return new PipelineSession(options, progress, data, preprocessing, split, train, validation, test, network, states);
         }
         catch
         {

@@ -55,11 +55,11 @@ internal static class ReportWriter
         Line($"- Output: `{Path.GetFileName(r.OutputPath)}`, {r.FileBytes:N0} bytes; dense float32 weights + biases {r.DenseBytes:N0} bytes → **{(double)r.DenseBytes / r.FileBytes:F1}× smaller**");
         if (r.ValidationCount > 0)
         {
-            Line($"- Validation split: {r.ValidationCount:N0} training images held out (picked by the seed); every per-epoch and per-stage figure below is measured on them, and the test set is read only for the baseline's test error and the accuracy recorded in the file");
+            Line($"- Validation split: {r.ValidationCount:N0} training samples held out (picked by the seed); every per-epoch and per-stage figure below is measured on them, and the test set is read only for the baseline's test error and the accuracy recorded in the file");
         }
         else
         {
-            Line($"- No validation split (validation.count 0): training saw every training image, and the per-epoch and per-stage figures below are measured on the test set");
+            Line($"- No validation split (validation.fraction 0): training saw every training sample, and the per-epoch and per-stage figures below are measured on the test set");
         }
 
         Line($"- Dense baseline (TorchSharp): {(r.BaselineValidationAccuracy is double bv ? $"validation accuracy {bv * 100:F2} %, " : string.Empty)}test accuracy {r.BaselineAccuracy * 100:F2} % (error {(1 - r.BaselineAccuracy) * 100:F2} %)");

@@ -29,8 +29,14 @@ public sealed class SensitivityOptions
     /// <summary>The settings that train it (dense training, and pruning for <see cref="SensitivityStage.Pruned"/>) and the validation split.</summary>
     public required CompressionConfig Config { get; init; }
 
-    /// <summary>Folder with the four MNIST IDX files.</summary>
-    public required string DataDirectory { get; init; }
+    /// <summary>Folder with the four MNIST IDX files; read when <see cref="Data"/> is null.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>The training and test samples (any kind <see cref="DatasetLoader"/> reads); null reads MNIST from <see cref="DataDirectory"/>.</summary>
+    public Dataset? Data { get; init; }
+
+    /// <summary>How raw samples become the network's input; null takes the architecture's own.</summary>
+    public InputPreprocessing? Preprocessing { get; init; }
 
     /// <summary>Folder for <c>sensitivity.md</c>, <c>sensitivity.json</c> and the plots.</summary>
     public required string OutputDirectory { get; init; }
@@ -89,9 +95,9 @@ public static class Sensitivity
     public static SensitivityResult Run(SensitivityOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Config.Validation.Count == 0)
+        if (options.Config.Validation.Fraction <= 0)
         {
-            throw new ConfigException("the sensitivity analysis measures on the validation split, and validation.count is 0");
+            throw new ConfigException("the sensitivity analysis measures on the validation split, and validation.fraction is 0");
         }
 
         string output = Path.GetFullPath(options.OutputDirectory);
@@ -100,6 +106,8 @@ public static class Sensitivity
             Architecture = options.Architecture,
             Config = options.Config,
             DataDirectory = options.DataDirectory,
+            Data = options.Data,
+            Preprocessing = options.Preprocessing,
             OutputPath = Path.Combine(output, options.Architecture.Name + ".dcz"),
             WorkDirectory = options.WorkDirectory ?? Path.Combine(output, "work"),
             Seed = options.Seed,
@@ -120,7 +128,8 @@ public static class Sensitivity
     /// <summary>Measures the network <paramref name="session"/> holds now on its validation split.</summary>
     internal static SensitivityResult Measure(PipelineSession session, SensitivityStage stage, IReadOnlyList<double>? qualities = null, IReadOnlyList<int>? bits = null)
     {
-        TensorSet validation = session.Validation ?? throw new ConfigException("the sensitivity analysis measures on the validation split, and validation.count is 0");
+        TensorSet validation = session.Validation ?? throw new ConfigException(string.Create(CultureInfo.InvariantCulture,
+            $"the sensitivity analysis measures on the validation split, and validation.fraction {session.Config.Validation.Fraction} holds out none of the {session.Split.Train.Count} training samples"));
         session.Progress.Line(string.Create(CultureInfo.InvariantCulture,
             $"sensitivity of each layer of the {(stage == SensitivityStage.Pruned ? "pruned" : "dense")} network on {validation.Count} validation images, without retraining..."));
         (double reference, IReadOnlyList<LayerSensitivity> layers) = SensitivityAnalysis.Measure(

@@ -208,9 +208,9 @@ public static class TargetSearch
             throw new ConfigException($"--max-candidates must be 1–50 (is {targets.MaxCandidates})");
         }
 
-        if (options.Config.Validation.Count == 0)
+        if (options.Config.Validation.Fraction <= 0)
         {
-            throw new ConfigException("a search chooses on the validation split, and validation.count is 0");
+            throw new ConfigException("a search chooses on the validation split, and validation.fraction is 0");
         }
     }
 
@@ -400,6 +400,8 @@ public static class TargetSearch
             InitialWeights = options.InitialWeights,
             Config = config,
             DataDirectory = options.DataDirectory,
+            Data = options.Data,
+            Preprocessing = options.Preprocessing,
             OutputPath = options.OutputPath,
             ReportDirectory = options.ReportDirectory,
             WorkDirectory = dir,
@@ -450,6 +452,8 @@ public static class TargetSearch
         InitialWeights = options.InitialWeights,
         Config = config,
         DataDirectory = options.DataDirectory,
+        Data = options.Data,
+        Preprocessing = options.Preprocessing,
         OutputPath = output,
         WorkDirectory = work,
         Seed = options.Seed,

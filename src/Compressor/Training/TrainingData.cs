@@ -1,14 +1,15 @@
+using EmbeddedNets.Compressor.Data;
 using EmbeddedNets.Compressor.Models;
-using EmbeddedNets.Format;
 using static TorchSharp.torch;
 
 namespace EmbeddedNets.Compressor.Training;
 
 /// <summary>
-/// A labelled image set as preprocessed float tensors, shaped for one architecture:
-/// inputs [n, ...InputShape] with <c>(raw × scale − mean) / std</c> applied, labels int64 [n].
-/// Each sample is an image of <c>height × width</c> values in row order (however the
-/// architecture shapes it), which <see cref="ShiftedBatch"/> translates for augmentation.
+/// A labelled set as preprocessed float tensors, shaped for one architecture: inputs
+/// [n, ...InputShape] with <see cref="InputPreprocessing"/> applied, labels int64 [n].
+/// The samples keep the shape they were loaded with (<see cref="LabelledSet.SampleShape"/>):
+/// image samples ([channels, height, width]) can be translated for augmentation by
+/// <see cref="ShiftedBatch"/>, whatever shape the architecture gives its input.
 /// </summary>
 internal sealed class TensorSet : IDisposable
 {
@@ -16,59 +17,50 @@ internal sealed class TensorSet : IDisposable
     private readonly long[] _sampleShape;
     private readonly float[] _background;
 
-    public TensorSet(string name, byte[] pixels, byte[] labels, int count, int height, int width, ArchitectureSpec architecture)
+    /// <summary>Preprocesses <paramref name="data"/> with the architecture's own preprocessing.</summary>
+    public TensorSet(LabelledSet data, ArchitectureSpec architecture)
+        : this(data, architecture, InputPreprocessing.From(architecture.Preprocessing))
     {
-        int sampleLength = architecture.InputShape.Aggregate(1, (a, b) => a * b);
-        if ((long)count * sampleLength != pixels.LongLength)
-        {
-            throw new ArgumentException($"{name}: {count} samples of {sampleLength} values need {(long)count * sampleLength} pixels but {pixels.LongLength} were given");
-        }
+    }
 
-        if (labels.Length != count)
-        {
-            throw new ArgumentException($"{name}: {count} samples but {labels.Length} labels");
-        }
+    /// <summary>Preprocesses <paramref name="data"/> with <paramref name="preprocessing"/> for <paramref name="architecture"/>.</summary>
+    /// <exception cref="InvalidDataException">The samples do not fit the architecture's input or classes.</exception>
+    public TensorSet(LabelledSet data, ArchitectureSpec architecture, InputPreprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        data.CheckFits(architecture.InputShape, architecture.ClassLabels.Length, architecture.Name);
+        preprocessing.CheckFits(architecture.InputShape);
 
-        if (height < 1 || width < 1 || (long)height * width != sampleLength)
-        {
-            throw new ArgumentException($"{name}: images of {height} × {width} pixels do not fill the {sampleLength} inputs of {architecture.Name}");
-        }
+        Name = data.Name;
+        Count = data.Count;
+        Labels = data.Labels;
 
-        int classes = architecture.ClassLabels.Length;
-        foreach (byte label in labels)
-        {
-            if (label >= classes)
-            {
-                throw new ArgumentException($"{name}: label {label} is outside the model's {classes} classes");
-            }
-        }
+        // Channels for preprocessing follow the model's input (the first dimension, as the format
+        // records it); images shift per plane of the data's own shape (an MLP's [784] input still
+        // holds one 28 × 28 image).
+        Channels = preprocessing.Channels == 1 ? 1 : architecture.InputShape[0];
+        (Planes, Height, Width) = data.IsImage ? (data.SampleShape[0], data.SampleShape[1], data.SampleShape[2]) : (1, 1, data.SampleLength);
 
-        Name = name;
-        Count = count;
-        Labels = labels;
-        Height = height;
-        Width = width;
-
-        // Preprocessing.Apply is the Runtime's own arithmetic, so the network is trained on
-        // exactly the values the shipped model will see. The channel of an element is its index
-        // along the input's first dimension.
-        Preprocessing preprocessing = architecture.Preprocessing;
-        int perChannel = sampleLength / architecture.InputShape[0];
-        var values = new float[pixels.Length];
-        for (int i = 0; i < values.Length; i++)
+        // The same float arithmetic as the Runtime's preprocessing, so the network is trained on
+        // exactly the values the shipped model will see.
+        var values = new float[data.Values.Length];
+        int length = data.SampleLength;
+        for (int i = 0; i < data.Count; i++)
         {
-            values[i] = preprocessing.Apply(pixels[i], (i % sampleLength) / perChannel);
+            preprocessing.Apply(data.Sample(i), Channels, values.AsSpan(i * length, length));
         }
 
         _values = values;
-        _background = new float[sampleLength];
-        for (int i = 0; i < sampleLength; i++)
-        {
-            _background[i] = preprocessing.Apply(0, i / perChannel);
-        }
+
+        // Pixels shifted in are raw 0 after preprocessing at their own position (whose channel is
+        // its index along the model input's first dimension).
+        _background = new float[length];
+        preprocessing.Apply(new float[length], Channels, _background);
 
         var shape = new long[architecture.InputShape.Length + 1];
-        shape[0] = count;
+        shape[0] = data.Count;
         for (int d = 0; d < architecture.InputShape.Length; d++)
         {
             shape[d + 1] = architecture.InputShape[d];
@@ -76,18 +68,28 @@ internal sealed class TensorSet : IDisposable
 
         _sampleShape = shape[1..];
         Inputs = OwnedTensors.From(values, shape);
-        Targets = OwnedTensors.From(labels.Select(l => (long)l).ToArray(), new long[] { count });
+        Targets = OwnedTensors.From(data.Labels.Select(l => (long)l).ToArray(), new long[] { data.Count });
+        CanShift = data.IsImage;
     }
 
     public string Name { get; }
 
     public int Count { get; }
 
-    public byte[] Labels { get; }
+    public int[] Labels { get; }
+
+    /// <summary>Channels the preprocessing distinguishes (the model input's first dimension, or 1).</summary>
+    public int Channels { get; }
+
+    /// <summary>Image planes per sample (1 for feature vectors).</summary>
+    public int Planes { get; }
 
     public int Height { get; }
 
     public int Width { get; }
+
+    /// <summary>True when the samples are images that <see cref="ShiftedBatch"/> can translate.</summary>
+    public bool CanShift { get; }
 
     public Tensor Inputs { get; }
 
@@ -97,17 +99,29 @@ internal sealed class TensorSet : IDisposable
     /// The inputs of <paramref name="samples"/> (indices into the set), each image translated by
     /// its own random offset (dy, dx), both uniform in −<paramref name="maxShift"/> … <paramref name="maxShift"/>
     /// and drawn from <paramref name="rng"/> in sample order; pixels moved in from outside the
-    /// image take the background value (raw 0 after preprocessing, at their own position).
+    /// image take the background value (raw 0 after preprocessing). Every plane (channel) of an
+    /// image moves by the same offset.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The samples are feature vectors, not images.</exception>
     public Tensor ShiftedBatch(ReadOnlySpan<long> samples, int maxShift, ref SplitMix64 rng)
     {
-        int length = Height * Width;
+        if (!CanShift)
+        {
+            throw new InvalidOperationException($"{Name}: the samples are feature vectors, not images, so they cannot be shifted; set shiftPixels to 0");
+        }
+
+        int plane = Height * Width;
+        int length = Planes * plane;
         var batch = new float[samples.Length * length];
         for (int s = 0; s < samples.Length; s++)
         {
             int dy = rng.NextInt((2 * maxShift) + 1) - maxShift;
             int dx = rng.NextInt((2 * maxShift) + 1) - maxShift;
-            Translate(_values.AsSpan(checked((int)samples[s] * length), length), batch.AsSpan(s * length, length), Height, Width, dy, dx, _background);
+            int from = checked((int)samples[s] * length);
+            for (int p = 0; p < Planes; p++)
+            {
+                Translate(_values.AsSpan(from + (p * plane), plane), batch.AsSpan((s * length) + (p * plane), plane), Height, Width, dy, dx, _background.AsSpan(p * plane, plane));
+            }
         }
 
         var shape = new long[_sampleShape.Length + 1];

@@ -245,7 +245,7 @@ internal static class CanonicalHuffman
     /// </summary>
     public static byte[] ReadTable(ref SpanReader reader, int alphabetSize, string stream)
     {
-        int m = reader.ReadVarInt(stream + " code-length table symbol count", 0, alphabetSize);
+        int m = reader.ReadVarInt(new FieldName(stream, " code-length table symbol count"), 0, alphabetSize);
         var lengths = new byte[alphabetSize];
         int s = 0;
         bool highNibble = true;
@@ -256,7 +256,7 @@ internal static class CanonicalHuffman
             int nibble;
             if (highNibble)
             {
-                current = reader.ReadByte(stream + " code-length table");
+                current = reader.ReadByte(new FieldName(stream, " code-length table"));
                 nibble = current >> 4;
             }
             else

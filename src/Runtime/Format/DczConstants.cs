@@ -53,11 +53,12 @@ internal static class DczConstants
     public const long MaxTotalActivationLength = 1L << 26;
 
     /// <summary>
-    /// Most weight entries (kept weights plus fillers) in all layers together: 2^26. Bounds what
-    /// reading a file and compiling it for inference allocate per weight (a few tens of bytes
-    /// each), whatever the file's size; a pruned VGG-16 stores about 2^23.5.
+    /// Most weight entries (kept weights plus fillers) in all layers together: 2^24. Bounds what
+    /// reading a file (at most 14 bytes per entry) and compiling it for inference (at most 24 per
+    /// kept weight) allocate, whatever the file's size: under 0.7 GiB. A pruned VGG-16 keeps about
+    /// 10^7 weights; LeNet-5 about 2 × 10^4.
     /// </summary>
-    public const int MaxWeightEntries = 1 << 26;
+    public const int MaxWeightEntries = 1 << 24;
 
     /// <summary>
     /// Most operations one inference may take: 2^32 (about ResNet-50's multiply-adds). Each op

@@ -30,8 +30,47 @@ internal static class DczErrors
         string kindText = KindName(kind.Value);
         return string.IsNullOrEmpty(name)
             ? FormattableString.Invariant($"layer {index} ({kindText})")
-            : FormattableString.Invariant($"layer {index} ({name}, {kindText})");
+            : FormattableString.Invariant($"layer {index} ({Printable(name!)}, {kindText})");
     }
+
+    /// <summary>
+    /// <paramref name="text"/> from a file, safe inside a one-line message: control characters,
+    /// line and paragraph separators and bidirectional overrides become <c>\uXXXX</c>, so a name
+    /// can neither break a message (or a log, or a build diagnostic) into lines nor reorder it.
+    /// </summary>
+    public static string Printable(string text)
+    {
+        int i = 0;
+        while (i < text.Length && !NeedsEscape(text[i]))
+        {
+            i++;
+        }
+
+        if (i == text.Length)
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length + 8);
+        builder.Append(text, 0, i);
+        for (; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (NeedsEscape(c))
+            {
+                builder.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static bool NeedsEscape(char c) =>
+        char.IsControl(c) || c == '\u2028' || c == '\u2029' || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
 
     /// <summary>The op's name, or <c>op 0x2A</c> for a tag the format does not define.</summary>
     public static string KindName(LayerKind kind) => OpRegistry.NameOf(kind);

@@ -116,7 +116,7 @@ internal static class DczReader
         long elements = 1;
         for (int i = 0; i < rank; i++)
         {
-            inputShape[i] = r.ReadVarInt(FormattableString.Invariant($"input dimension {i}"), 1, DczConstants.MaxActivationLength);
+            inputShape[i] = r.ReadVarInt(FieldName.Numbered("input dimension", i), 1, DczConstants.MaxActivationLength);
             elements *= inputShape[i];
             if (elements > DczConstants.MaxActivationLength)
             {
@@ -142,12 +142,12 @@ internal static class DczReader
         var std = new float[channels];
         for (int c = 0; c < channels; c++)
         {
-            mean[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing mean" : FormattableString.Invariant($"preprocessing mean[{c}]"));
+            mean[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing mean" : FieldName.Element("preprocessing mean", c));
         }
 
         for (int c = 0; c < channels; c++)
         {
-            std[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing std" : FormattableString.Invariant($"preprocessing std[{c}]"));
+            std[c] = r.ReadFiniteSingle(channels == 1 ? "preprocessing std" : FieldName.Element("preprocessing std", c));
             if (std[c] == 0f)
             {
                 throw r.Error(channels == 1 ? "preprocessing std is zero" : FormattableString.Invariant($"preprocessing std[{c}] is zero"));
@@ -159,7 +159,7 @@ internal static class DczReader
         var labels = new string[labelCount];
         for (int i = 0; i < labelCount; i++)
         {
-            labels[i] = r.ReadString(FormattableString.Invariant($"class label {i}"));
+            labels[i] = r.ReadString(FieldName.Numbered("class label", i));
         }
 
         RecordedMetrics? metrics = null;
@@ -210,7 +210,7 @@ internal static class DczReader
             inputs = new int[count];
             for (int k = 0; k < count; k++)
             {
-                inputs[k] = r.ReadVarInt(FormattableString.Invariant($"input {k}"), 0, index) - 1;
+                inputs[k] = r.ReadVarInt(FieldName.Numbered("input", k), 0, index) - 1;
             }
         }
         else

@@ -200,13 +200,16 @@ internal sealed class ShapeBuilder
             return FormattableString.Invariant($"the activations of the model so far hold {_total} elements, over the cap of {DczConstants.MaxTotalActivationLength}");
         }
 
-        // Each term is at most 2^62 (CappedProduct), so the running sum cannot overflow before the check.
-        long operations = Math.Min(layer.Operations(shapes, output), DczConstants.MaxOperations + 1);
-        _operations += operations;
-        if (_operations > DczConstants.MaxOperations)
+        // A layer's count saturates at long.MaxValue (CappedProduct: past 2^62); the running sum
+        // stays at most 2^32 before this layer, so adding a count of at most 2^62 cannot overflow.
+        long operations = layer.Operations(shapes, output);
+        long total = operations > 1L << 62 ? long.MaxValue : _operations + operations;
+        if (total > DczConstants.MaxOperations)
         {
-            return FormattableString.Invariant($"one inference would take {_operations} operations up to this layer ({operations} in it), over the cap of {DczConstants.MaxOperations}");
+            return FormattableString.Invariant($"one inference would take {Count(total)} operations up to this layer ({Count(operations)} in it), over the cap of {DczConstants.MaxOperations}");
         }
+
+        _operations = total;
 
         _kept += layer.WeightTensor?.Count ?? 0;
         if (_kept > DczConstants.MaxWeightEntries)
@@ -218,6 +221,8 @@ internal sealed class ShapeBuilder
         _used.Add(false);
         return null;
     }
+
+    private static string Count(long n) => n == long.MaxValue ? "more than 2^62" : n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public string? Finish(int labelCount, out ModelShapes? shapes)
     {
@@ -231,7 +236,7 @@ internal sealed class ShapeBuilder
         {
             if (!_used[i])
             {
-                return FormattableString.Invariant($"the output of layer {i} ({_layers[i].Name}) is never read; only the last layer's output may be left unread (it is the model's output)");
+                return DczErrors.LayerLabel(i, _layers[i].Name, _layers[i].Kind) + ": its output is never read; only the last layer's output may be left unread (it is the model's output)";
             }
         }
 

@@ -39,7 +39,7 @@ internal ref struct SpanReader
     public readonly InvalidDataException Error(string message) =>
         DczErrors.Corrupt(Where, message + FormattableString.Invariant($" (at byte {FileOffset})"));
 
-    public byte ReadByte(string field)
+    public byte ReadByte(FieldName field)
     {
         if (_position >= _data.Length)
         {
@@ -49,7 +49,7 @@ internal ref struct SpanReader
         return _data[_position++];
     }
 
-    public ReadOnlySpan<byte> ReadBytes(int count, string field)
+    public ReadOnlySpan<byte> ReadBytes(int count, FieldName field)
     {
         if (count < 0 || count > Remaining)
         {
@@ -65,7 +65,7 @@ internal ref struct SpanReader
     /// Unsigned LEB128 of at most 10 bytes. Overlong encodings (a final 0x00 group after the
     /// first byte) are rejected, so every value has exactly one encoding.
     /// </summary>
-    public ulong ReadVarUInt64(string field)
+    public ulong ReadVarUInt64(FieldName field)
     {
         int start = FileOffset;
         ulong value = 0;
@@ -98,7 +98,7 @@ internal ref struct SpanReader
     }
 
     /// <summary>A varint that must lie in [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public int ReadVarInt(string field, int min, int max)
+    public int ReadVarInt(FieldName field, int min, int max)
     {
         ulong value = ReadVarUInt64(field);
         if (value < (ulong)min || value > (ulong)max)
@@ -109,14 +109,14 @@ internal ref struct SpanReader
         return (int)value;
     }
 
-    public float ReadSingle(string field)
+    public float ReadSingle(FieldName field)
     {
         ReadOnlySpan<byte> bytes = ReadBytes(4, field);
         return FloatBits.FromBits(BinaryPrimitives.ReadInt32LittleEndian(bytes));
     }
 
     /// <summary>A float32 that must be finite (not NaN, not ±infinity).</summary>
-    public float ReadFiniteSingle(string field)
+    public float ReadFiniteSingle(FieldName field)
     {
         float value = ReadSingle(field);
         if (!FloatBits.IsFinite(value))
@@ -128,9 +128,9 @@ internal ref struct SpanReader
     }
 
     /// <summary>varuint byte length (≤ 4096) followed by strict UTF-8.</summary>
-    public string ReadString(string field)
+    public string ReadString(FieldName field)
     {
-        int length = ReadVarInt(field + " length", 0, DczConstants.MaxStringBytes);
+        int length = ReadVarInt(field.With(" length"), 0, DczConstants.MaxStringBytes);
         ReadOnlySpan<byte> bytes = ReadBytes(length, field);
         try
         {
@@ -144,5 +144,53 @@ internal ref struct SpanReader
         {
             throw Error(FormattableString.Invariant($"{field} is not valid UTF-8"));
         }
+    }
+}
+
+/// <summary>
+/// The name of a field for messages, built only when a message needs it: the reader names every
+/// value it reads (<c>bias[299]</c>, <c>class label 3</c>), and formatting each name up front would
+/// cost a string per value of a file.
+/// </summary>
+internal readonly struct FieldName
+{
+    private readonly string _name;
+    private readonly string? _suffix;
+    private readonly int _index;
+    private readonly bool _brackets;
+
+    private FieldName(string name, int index, bool brackets, string? suffix)
+    {
+        _name = name;
+        _index = index;
+        _brackets = brackets;
+        _suffix = suffix;
+    }
+
+    /// <summary><c>name</c> followed by <paramref name="suffix"/>, e.g. <c>weight stream code-length table</c>.</summary>
+    public FieldName(string name, string suffix)
+        : this(name, -1, false, suffix)
+    {
+    }
+
+    public static implicit operator FieldName(string name) => new(name, -1, false, null);
+
+    /// <summary><c>name[index]</c>, e.g. <c>bias[3]</c>.</summary>
+    public static FieldName Element(string name, int index) => new(name, index, true, null);
+
+    /// <summary><c>name index</c>, e.g. <c>class label 3</c>.</summary>
+    public static FieldName Numbered(string name, int index) => new(name, index, false, null);
+
+    /// <summary>This name followed by <paramref name="suffix"/>, e.g. <c>class label 3 length</c>.</summary>
+    public FieldName With(string suffix) => new(_name, _index, _brackets, _suffix + suffix);
+
+    public override string ToString()
+    {
+        string name = _index < 0
+            ? _name
+            : _brackets
+                ? FormattableString.Invariant($"{_name}[{_index}]")
+                : FormattableString.Invariant($"{_name} {_index}");
+        return _suffix is null ? name : name + _suffix;
     }
 }

@@ -26,7 +26,7 @@ internal static class WeightsCodec
         var bias = new float[count];
         for (int i = 0; i < count; i++)
         {
-            bias[i] = body.ReadFiniteSingle(FormattableString.Invariant($"bias[{i}]"));
+            bias[i] = body.ReadFiniteSingle(FieldName.Element("bias", i));
         }
 
         parts.BiasBytes = count * 4;
@@ -67,7 +67,7 @@ internal static class WeightsCodec
             codebook = new float[k];
             for (int i = 0; i < k; i++)
             {
-                codebook[i] = body.ReadFiniteSingle(FormattableString.Invariant($"codebook[{i}]"));
+                codebook[i] = body.ReadFiniteSingle(FieldName.Element("codebook", i));
             }
         }
 
@@ -130,7 +130,7 @@ internal static class WeightsCodec
             raw = new float[entries];
             for (int i = 0; i < entries; i++)
             {
-                float value = body.ReadFiniteSingle(FormattableString.Invariant($"value[{i}]"));
+                float value = body.ReadFiniteSingle(FieldName.Element("value", i));
                 raw[i] = value;
                 if (FloatBits.ToBits(value) == 0)
                 {

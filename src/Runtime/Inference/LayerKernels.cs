@@ -7,7 +7,9 @@ namespace EmbeddedNets.Inference;
 /// pooling, element-wise ops and per-channel scale and shift. Each validates its lengths, then
 /// computes; each element-wise kernel accepts <c>y</c> overlapping <c>x</c> exactly (in place).
 /// Results do not depend on the CPU: vector paths do the same single float32 operation per
-/// element as the scalar loops (no fused multiply-add); exp and tanh come from <see cref="MathF"/>.
+/// element as the scalar loops (no fused multiply-add). Exp and tanh come from <see cref="MathF"/>,
+/// which .NET takes from the platform's C library, so Sigmoid and Tanh may differ in the last bit
+/// across operating systems (never between the Runtime and generated code on one machine).
 /// </summary>
 public static class LayerKernels
 {

@@ -63,7 +63,7 @@ public sealed class DczReaderErrorTests
         { "shape mismatch", Patched(22, 5), "layer 0 (fc, Dense): expects 4 inputs but receives [5] (5 values)" },
         { "reference to a later layer", Patched(103, 3), "layer 1 (relu, ReLU): input 0 is 3, must be in [0, 1] (at byte 104)" },
         { "arity", AddWithOneInput(), "layer 3 (sum, Add): takes 2 input(s) but names 1" },
-        { "unread output", Patched(151, 3), "layer graph: the output of layer 1 (relu) is never read; only the last layer's output may be left unread (it is the model's output)" },
+        { "unread output", Patched(151, 3), "layer graph: layer 1 (relu, ReLU): its output is never read; only the last layer's output may be left unread (it is the model's output)" },
         { "unknown op", Patched(58, 0x0F), "layer 0 (fc, op 0x0F): op tag 0x0F is not defined in format version 2" },
         { "version-2 op in version 1", PatchedV1(57, 0x07), "layer 0 (fc, AvgPool2d): op tag 0x07 is not defined in format version 1" },
         { "unshared weights in version 1", PatchedV1(64, 0), "layer 0 (fc, Dense): WeightBits is 0, must be in [1, 8] (at byte 65)" },
@@ -185,5 +185,40 @@ public sealed class DczReaderErrorTests
         {
             CultureInfo.CurrentCulture = previous;
         }
+    }
+
+    [Fact]
+    public void Read_LayerNameWithLineBreak_MessageStaysOneLine()
+    {
+        // Names come from the file: a line break or a bidirectional override in one must not break
+        // the message (a log line, a build diagnostic) apart or reorder it.
+        DczModel example = DczTestModels.SpecExample();
+        var fc = (DenseLayer)example.Layers[0];
+        var renamed = new DczModel(example.Info, new DczLayer[]
+        {
+            new DenseLayer("fc\nerror CS0001: fake\u202E", 4, 2, fc.Weights, fc.Bias, fc.InputLayers),
+            example.Layers[1], example.Layers[2], example.Layers[3],
+        });
+        byte[] bytes = DczFile.Write(renamed);
+        bytes[22] = 5; // input dimension 4 → 5
+        DczFile.RewriteChecksum(bytes);
+
+        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(bytes));
+
+        Assert.Equal("layer 0 (fc\\u000Aerror CS0001: fake\\u202E, Dense): expects 4 inputs but receives [5] (5 values)", e.Message);
+    }
+
+    [Fact]
+    public void Read_ScaleShiftCountPastTheBody_SaysHowManyBytesItNeeds()
+    {
+        var model = new DczModel(
+            new ModelInfo("m", new[] { 1 }, Preprocessing.Identity, new[] { "a" }, null, "t", 0),
+            new DczLayer[] { new ScaleShiftLayer("bn", new[] { 2f }, new[] { 1f }) });
+        DczDocument doc = DczDocument.Parse(DczFile.Write(model));
+        doc.Layers[0].Body[0].Value = 1000;
+
+        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(doc.Encode()));
+
+        Assert.Equal("layer 0 (bn, ScaleShift): 1000 scales and shifts need 8000 bytes but only 8 remain (at byte 50)", e.Message);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EmbeddedNets.Compressor.Data;
 using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Compressor.Onnx;
 using EmbeddedNets.Compressor.Pipeline;
 using EmbeddedNets.Compressor.Search;
 
@@ -18,12 +19,14 @@ internal sealed class CompressCommand : DczCommand
 
     private readonly Option<string> _model = new("--model")
     {
-        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", or an architecture file FILE.json (docs/architecture-files.md)",
+        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", an architecture file FILE.json (docs/architecture-files.md), or an ONNX model FILE.onnx whose weights are the dense baseline (docs/bring-your-own-model.md)",
         HelpName = "NAME|FILE.json",
         Required = true,
     };
 
-    private readonly Option<string> _data = CliOptions.Data("folder with the four MNIST IDX files (dcz download-mnist fetches them)");
+    private readonly Option<string> _data = CliOptions.AnyData("training data (MNIST: dcz download-mnist fetches it)");
+    private readonly CliOptions.DataSelection _selection = new();
+    private readonly CliOptions.PreprocessingSelection _preprocessing = new();
     private readonly Option<string> _out = new("--out")
     {
         Description = "the .dcz file to write (its folder must exist)",
@@ -53,12 +56,14 @@ internal sealed class CompressCommand : DczCommand
     private readonly Option<int?> _stopAfter = CliOptions.OptionalInt32("--stop-after-steps", "N", 0, int.MaxValue, "stop after N steps of the plan, keeping the checkpoint (for tests)");
 
     public CompressCommand()
-        : base("compress", "Train a model on MNIST, prune it, quantize it, Huffman-code it and write FILE.dcz with the accuracy of the written file (Runtime inference) and a report folder. Checkpoints go to the work folder; a matching one is resumed, and Ctrl-C stops at the next batch keeping the last completed step.")
+        : base("compress", "Train a model on the data, prune it, quantize it, Huffman-code it and write FILE.dcz with the accuracy of the written file (Runtime inference) and a report folder. Checkpoints go to the work folder; a matching one is resumed, and Ctrl-C stops at the next batch keeping the last completed step.")
     {
         _model.CompletionSources.Add(Architectures.All.Select(m => m.Name).ToArray());
         _stopAfter.Hidden = true;
         Add(_model);
         Add(_data);
+        _selection.AddTo(this);
+        _preprocessing.AddTo(this);
         Add(_out);
         Add(_seed);
         Add(_config);
@@ -74,6 +79,32 @@ internal sealed class CompressCommand : DczCommand
 
     public override bool Interruptible => true;
 
+    /// <summary>A built-in model by name, or an architecture file (a path ending in .json).</summary>
+    private static ArchitectureSpec LoadArchitecture(string model)
+    {
+        if (model.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            return File.Exists(model)
+                ? ArchitectureFile.Load(model)
+                : throw new UsageException($"architecture file '{model}' does not exist");
+        }
+
+        return Architectures.Find(model)
+            ?? throw new UsageException($"unknown model '{model}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))}, or an architecture file ending in .json)");
+    }
+
+    private static bool SetsBaselineEpochs(string? configJson)
+    {
+        try
+        {
+            return configJson is not null && System.Text.Json.Nodes.JsonNode.Parse(configJson, documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })?["baseline"]?["epochs"] is not null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     public override int Run(ParseResult parse, CliContext context)
     {
         string modelName = parse.GetRequiredValue(_model);
@@ -83,7 +114,24 @@ internal sealed class CompressCommand : DczCommand
         string? report = parse.GetValue(_report);
         string? work = parse.GetValue(_work);
 
-        ArchitectureSpec architecture = ModelSettings.Architecture(modelName);
+        InitialWeights? initialWeights = null;
+        InputPreprocessing? preprocessing = _preprocessing.Read(parse);
+        ArchitectureSpec architecture;
+        if (modelName.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            // The ONNX graph is the architecture and its weights the dense baseline.
+            if (!File.Exists(modelName))
+            {
+                throw new UsageException($"ONNX file '{modelName}' does not exist");
+            }
+
+            (architecture, initialWeights) = OnnxToArchitecture.Convert(OnnxReader.Load(modelName), new OnnxConversionOptions { Preprocessing = preprocessing });
+        }
+        else
+        {
+            architecture = LoadArchitecture(modelName);
+        }
+
         OutputChecks.File(output, "--out", ".dcz");
         OutputChecks.Folder(report, "--report");
         OutputChecks.Folder(work, "--work");
@@ -100,9 +148,23 @@ internal sealed class CompressCommand : DczCommand
         }
 
         CompressionConfig config = ConfigLoader.Load(architecture, configJson, configPath ?? "config");
-        if (!Directory.Exists(data))
+        if (initialWeights is not null && !SetsBaselineEpochs(configJson))
         {
-            throw new UsageException($"--data folder '{data}' does not exist");
+            // An imported model is the dense baseline: no baseline training unless configured.
+            config.Baseline.Epochs = 0;
+        }
+
+        DataOptions dataOptions = _selection.Read(parse, data, parse.GetValue(_seed));
+        if (preprocessing is not null)
+        {
+            try
+            {
+                preprocessing.CheckFits(architecture.InputShape);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
         }
 
         // Temporary files of an earlier run that was killed mid-write (atomic writes leave nothing
@@ -115,6 +177,7 @@ internal sealed class CompressCommand : DczCommand
             }
         }
 
+        Dataset dataset = DatasetLoader.Load(dataOptions, architecture.InputShape);
         double? targetError = parse.GetValue(_targetError);
         double? targetRatio = parse.GetValue(_targetRatio);
         if (targetError is not null || targetRatio is not null)
@@ -129,7 +192,9 @@ internal sealed class CompressCommand : DczCommand
             {
                 Architecture = architecture,
                 Config = config,
-                DataDirectory = data,
+                Data = dataset,
+                Preprocessing = preprocessing,
+                InitialWeights = initialWeights,
                 OutputPath = output,
                 ReportDirectory = report,
                 WorkDirectory = work,
@@ -153,7 +218,9 @@ internal sealed class CompressCommand : DczCommand
         {
             Architecture = architecture,
             Config = config,
-            DataDirectory = data,
+            Data = dataset,
+            Preprocessing = preprocessing,
+            InitialWeights = initialWeights,
             OutputPath = output,
             ReportDirectory = report,
             WorkDirectory = work,

@@ -10,7 +10,9 @@ namespace EmbeddedNets.Compressor.Commands;
 internal sealed class SensitivityCommand : DczCommand
 {
     private readonly Option<string> _model = ModelSettings.ModelOption("the network to analyse");
-    private readonly Option<string> _data = CliOptions.Data("folder with the four MNIST IDX files");
+    private readonly Option<string> _data = CliOptions.AnyData("training data (MNIST: dcz download-mnist fetches it)");
+    private readonly CliOptions.DataSelection _selection = new();
+    private readonly CliOptions.PreprocessingSelection _preprocessing = new();
     private readonly Option<string> _out = new("--out")
     {
         Description = "folder for sensitivity.md, sensitivity.json and the plots (created if needed)",
@@ -42,6 +44,8 @@ internal sealed class SensitivityCommand : DczCommand
         _stage.AcceptOnlyFromAmong("baseline", "pruned");
         Add(_model);
         Add(_data);
+        _selection.AddTo(this);
+        _preprocessing.AddTo(this);
         Add(_out);
         Add(_seed);
         Add(_config);
@@ -62,9 +66,18 @@ internal sealed class SensitivityCommand : DczCommand
         OutputChecks.Folder(output, "--out");
         OutputChecks.Folder(work, "--work");
         CompressionConfig config = ModelSettings.Load(architecture, parse.GetValue(_config));
-        if (!Directory.Exists(data))
+        DataOptions dataOptions = _selection.Read(parse, data, parse.GetValue(_seed));
+        InputPreprocessing? preprocessing = _preprocessing.Read(parse);
+        if (preprocessing is not null)
         {
-            throw new UsageException($"--data folder '{data}' does not exist");
+            try
+            {
+                preprocessing.CheckFits(architecture.InputShape);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
         }
 
         foreach (string folder in new[] { output, work ?? Path.Combine(output, "work") })
@@ -75,11 +88,13 @@ internal sealed class SensitivityCommand : DczCommand
             }
         }
 
+        Dataset dataset = DatasetLoader.Load(dataOptions, architecture.InputShape);
         context.WithProgress(progress => Sensitivity.Run(new SensitivityOptions
         {
             Architecture = architecture,
             Config = config,
-            DataDirectory = data,
+            Data = dataset,
+            Preprocessing = preprocessing,
             OutputDirectory = output,
             WorkDirectory = work,
             Seed = parse.GetValue(_seed),

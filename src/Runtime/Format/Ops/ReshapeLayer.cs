@@ -33,7 +33,7 @@ public sealed class ReshapeLayer : DczLayer
         var shape = new int[rank];
         for (int i = 0; i < rank; i++)
         {
-            shape[i] = body.ReadVarInt(FormattableString.Invariant($"dimension {i}"), 1, DczConstants.MaxActivationLength);
+            shape[i] = body.ReadVarInt(FieldName.Numbered("dimension", i), 1, DczConstants.MaxActivationLength);
         }
 
         return new ReshapeLayer(header.Name, shape, header.Inputs);

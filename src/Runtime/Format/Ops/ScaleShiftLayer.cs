@@ -33,17 +33,22 @@ public sealed class ScaleShiftLayer : DczLayer
 
     internal static DczLayer Read(ref SpanReader body, LayerHeader header, ref WeightParts parts)
     {
-        int channels = body.ReadVarInt("channels", 1, Math.Min(DczConstants.MaxActivationLength, body.Remaining / 8));
+        int channels = body.ReadVarInt("channels", 1, DczConstants.MaxActivationLength);
+        if ((long)channels * 8 > body.Remaining)
+        {
+            throw body.Error(FormattableString.Invariant($"{channels} scales and shifts need {(long)channels * 8} bytes but only {body.Remaining} remain"));
+        }
+
         var scale = new float[channels];
         var shift = new float[channels];
         for (int i = 0; i < channels; i++)
         {
-            scale[i] = body.ReadFiniteSingle(FormattableString.Invariant($"scale[{i}]"));
+            scale[i] = body.ReadFiniteSingle(FieldName.Element("scale", i));
         }
 
         for (int i = 0; i < channels; i++)
         {
-            shift[i] = body.ReadFiniteSingle(FormattableString.Invariant($"shift[{i}]"));
+            shift[i] = body.ReadFiniteSingle(FieldName.Element("shift", i));
         }
 
         return new ScaleShiftLayer(header.Name, scale, shift, header.Inputs);
