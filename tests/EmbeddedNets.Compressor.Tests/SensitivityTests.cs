@@ -148,4 +148,22 @@ public sealed class SensitivityTests : IDisposable
 
         Assert.Contains("validation.fraction is 0", e.Message);
     }
+
+    [Fact]
+    public void Cli_Sensitivity_WritesTheReport_AndRejectsAnUnknownStage()
+    {
+        string config = Path.Combine(_dir, "one-epoch.json");
+        File.WriteAllText(config, OneEpoch);
+        string output = Path.Combine(_dir, "cli");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        int code = Cli.Run(["sensitivity", "--model", "lenet-300-100", "--data", s_slice, "--out", output, "--config", config], stdout, stderr);
+        int bad = Cli.Run(["sensitivity", "--model", "lenet-300-100", "--data", s_slice, "--out", output, "--stage", "dense"], new StringWriter(), stderr);
+
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("| Quality | ip1 | ip2 | ip3 |", File.ReadAllText(Path.Combine(output, "sensitivity.md")));
+        Assert.Equal(2, bad);
+        Assert.Contains("dense", stderr.ToString());
+    }
 }
