@@ -31,8 +31,37 @@ public class ChartsTests
     }
 
     [Fact]
-    public void FontName_IsAnInstalledFamily()
+    public void Font_IsLoadedFromAFile_AndHasGlyphs()
     {
-        Assert.Contains(Charts.FontName, SkiaSharp.SKFontManager.Default.FontFamilies);
+        // Without it ScottPlot draws every label as nothing (SkiaSharp's Linux natives without
+        // fontconfig find no system font by name). CI installs DejaVu Sans.
+        Assert.NotNull(Charts.FontFile);
+        Assert.True(ScottPlot.Fonts.GetTypeface(Charts.FontName, bold: false, italic: false).GlyphCount > 100);
+        Assert.True(ScottPlot.Fonts.GetTypeface(Charts.FontName, bold: true, italic: false).GlyphCount > 100);
+    }
+
+    [Fact]
+    public void Plot_WithATitle_DrawsMoreInkThanWithout()
+    {
+        // Text that renders as nothing would leave the two images identical.
+        static int Ink(byte[] png)
+        {
+            using SkiaSharp.SKBitmap bitmap = SkiaSharp.SKBitmap.Decode(png);
+            int dark = 0;
+            for (int y = 0; y < 60; y++)
+            {
+                for (int x = 0; x < bitmap.Width; x++)
+                {
+                    dark += bitmap.GetPixel(x, y).Red < 128 ? 1 : 0;
+                }
+            }
+
+            return dark;
+        }
+
+        byte[] titled = Charts.Png(Charts.Create("Weights per bin 0.123 %"), 400, 300);
+        byte[] plain = Charts.Png(Charts.Create(), 400, 300);
+
+        Assert.True(Ink(titled) > Ink(plain) + 50, $"{Ink(titled)} vs {Ink(plain)} dark pixels in the top band");
     }
 }

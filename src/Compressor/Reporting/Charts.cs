@@ -8,10 +8,18 @@ namespace EmbeddedNets.Compressor.Reporting;
 /// font, one palette, white background, PNG output as bytes (callers write them atomically).
 /// </summary>
 /// <remarks>
+/// <para>
+/// The font is loaded from a file (<see cref="FontFile"/>), not looked up by family name: the
+/// SkiaSharp natives without fontconfig that the compressor ships on Linux
+/// (<c>SkiaSharp.NativeAssets.Linux.NoDependencies</c> 4.x) list no system fonts at all, and
+/// ScottPlot then draws every label as nothing. A named file also pins the glyphs.
+/// </para>
+/// <para>
 /// The same data gives the same PNG bytes on one machine: ScottPlot and Skia draw without clocks
 /// or random numbers and the PNG encoder writes no timestamp. Across machines the bytes may
-/// differ: text is rasterised from whatever font file <see cref="FontName"/> resolves to there,
-/// and Skia picks SIMD code paths by CPU, which may round anti-aliased edges differently.
+/// differ: the font file found there may be another one (or another version), and Skia picks SIMD
+/// code paths by CPU, which may round anti-aliased edges differently.
+/// </para>
 /// </remarks>
 internal static class Charts
 {
@@ -27,15 +35,24 @@ internal static class Charts
     public static readonly Color Cyan = new(23, 190, 207);
     public static readonly Color Black = new(0, 0, 0);
 
-    // Preferred families, first present wins: common sans-serif fonts of Linux, Windows and macOS.
-    private static readonly string[] s_fontPreference = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "Segoe UI"];
+    // Sans-serif font files, first found wins (regular, bold): Linux, then Windows and macOS.
+    private static readonly (string Family, string Regular, string Bold)[] s_fontFiles =
+    [
+        ("DejaVu Sans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+        ("Liberation Sans", "LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
+        ("Arial", "arial.ttf", "arialbd.ttf"),
+        ("Arial", "Arial.ttf", "Arial Bold.ttf"),
+    ];
 
     private static readonly Color[] s_series = [Blue, Orange, Green, Red, Purple, Brown, Pink, Olive, Cyan, Grey];
 
-    private static readonly Lazy<string> s_fontName = new(PickFont);
+    private static readonly Lazy<(string Name, string? File)> s_font = new(LoadFont);
 
-    /// <summary>The font family every chart uses: the first of a list of common sans-serif fonts installed here, else Skia's default.</summary>
-    public static string FontName => s_fontName.Value;
+    /// <summary>The font family every chart uses (registered with ScottPlot from <see cref="FontFile"/> when one was found).</summary>
+    public static string FontName => s_font.Value.Name;
+
+    /// <summary>The font file the charts' text is drawn with; null when none of the known files is installed (then Skia's default font, which may have no glyphs).</summary>
+    public static string? FontFile => s_font.Value.File;
 
     /// <summary>A colour per series, cycling through ten.</summary>
     public static Color Series(int index) => s_series[index % s_series.Length];
@@ -120,9 +137,45 @@ internal static class Charts
         return m == 0 ? 1 : m;
     }
 
-    private static string PickFont()
+    private static (string Name, string? File) LoadFont()
     {
-        var installed = new HashSet<string>(SKFontManager.Default.FontFamilies, StringComparer.OrdinalIgnoreCase);
-        return s_fontPreference.FirstOrDefault(installed.Contains) ?? Fonts.Default;
+        var folders = new List<string> { "/usr/share/fonts", "/usr/local/share/fonts", "/System/Library/Fonts", "/Library/Fonts" };
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (home.Length > 0)
+        {
+            folders.Add(Path.Combine(home, ".local", "share", "fonts"));
+            folders.Add(Path.Combine(home, ".fonts"));
+        }
+
+        string windows = Environment.GetFolderPath(Environment.SpecialFolder.Fonts);
+        if (windows.Length > 0)
+        {
+            folders.Add(windows);
+        }
+
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, MatchCasing = MatchCasing.CaseSensitive };
+        foreach (string folder in folders.Where(Directory.Exists))
+        {
+            foreach (string file in Directory.EnumerateFiles(folder, "*.ttf", options).Order(StringComparer.Ordinal))
+            {
+                files.TryAdd(Path.GetFileName(file), file);
+            }
+        }
+
+        foreach ((string family, string regular, string bold) in s_fontFiles)
+        {
+            if (files.TryGetValue(regular, out string? regularPath))
+            {
+                Fonts.AddFontFile(family, regularPath, bold: false, italic: false);
+                Fonts.AddFontFile(family, files.TryGetValue(bold, out string? boldPath) ? boldPath : regularPath, bold: true, italic: false);
+                return (family, regularPath);
+            }
+        }
+
+        // No known file: whatever the font manager offers (with fontconfig natives it finds the
+        // system fonts by name).
+        string? any = SKFontManager.Default.FontFamilies.FirstOrDefault();
+        return (any ?? Fonts.Default, null);
     }
 }
