@@ -337,6 +337,69 @@ public sealed partial class DczGenerator
         }
 
         w.Line();
+        if (spec.Mode == EmissionMode.Compact)
+        {
+            EmitCompactBatch(w);
+        }
+        else
+        {
+            EmitUnrolledBatch(w);
+        }
+
+        if (spec.Mode == EmissionMode.Compact)
+        {
+            w.Line("/// <summary>Batches of at least this many samples run on all cores.</summary>");
+            w.Line("public const int ParallelBatchThreshold = global::EmbeddedNets.Inference.CompactModel.ParallelBatchThreshold;");
+        }
+        else
+        {
+            w.Line("/// <summary>Batches of at least this many samples run on all cores (array overload of <c>PredictBatch</c>).</summary>");
+            w.Line("public const int ParallelBatchThreshold = 64;");
+        }
+        w.Line();
+        using (w.Block("private static void CheckBatch(int inputValues, int count)"))
+        {
+            using (w.Block("if ((long)count * InputLength != inputValues)"))
+            {
+                w.Line("throw new global::System.ArgumentException(\"The model '\" + ModelName + \"' needs \" + InputLength.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \" input values per sample: \" + count.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \" predictions need \" + ((long)count * InputLength).ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \" values, but inputs holds \" + inputValues.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \".\", \"inputs\");");
+            }
+        }
+
+        w.Line();
+    }
+
+    /// <summary>Compact mode: both batch overloads call the Runtime's tiled batch path (<c>CompactModel.PredictBatchParallel</c>).</summary>
+    private static void EmitCompactBatch(SourceWriter w)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Predicts <c>predictions.Length</c> samples stored one after another in <paramref name=\"inputs\"/>, with the Runtime's batch");
+        w.Line("/// kernels (the dense layers run on tiles of 16 samples). Batches of at least <see cref=\"ParallelBatchThreshold\"/> samples");
+        w.Line("/// are split into chunks run on all cores; smaller ones run on the calling thread and allocate nothing after its first call.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"inputs\"/> does not hold <c>predictions.Length × InputLength</c> values.</exception>");
+        using (w.Block("public static void PredictBatch(" + ReadOnlySpanOfFloat + " inputs, global::System.Span<int> predictions)"))
+        {
+            w.Line("CheckBatch(inputs.Length, predictions.Length);");
+            w.Line("ModelHolder.Model.PredictBatchParallel(inputs, predictions);");
+        }
+
+        w.Line();
+        w.Line("/// <summary>The array form of the span overload of <c>PredictBatch</c>: the same kernels, on all cores from <see cref=\"ParallelBatchThreshold\"/> samples.</summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentNullException\">An array is null.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"inputs\"/> does not hold <c>predictions.Length × InputLength</c> values.</exception>");
+        using (w.Block("public static void PredictBatch(float[] inputs, int[] predictions)"))
+        {
+            w.Line("if (inputs is null) throw new global::System.ArgumentNullException(nameof(inputs));");
+            w.Line("if (predictions is null) throw new global::System.ArgumentNullException(nameof(predictions));");
+            w.Line("PredictBatch(new " + ReadOnlySpanOfFloat + "(inputs), new global::System.Span<int>(predictions));");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>Unrolled mode: a loop of single predictions, on all cores for large batches (array overload).</summary>
+    private static void EmitUnrolledBatch(SourceWriter w)
+    {
         w.Line("/// <summary>");
         w.Line("/// Predicts <c>predictions.Length</c> samples stored one after another in <paramref name=\"inputs\"/>, on the calling thread.");
         w.Line("/// Allocates nothing after the thread's first call. For large batches on all cores, use the array overload.");
@@ -378,18 +441,6 @@ public sealed partial class DczGenerator
             w.Line("    int end = (int)((long)count * (chunk + 1) / chunks);");
             w.Line("    PredictBatch(new " + ReadOnlySpanOfFloat + "(inputs, start * InputLength, (end - start) * InputLength), new global::System.Span<int>(predictions, start, end - start));");
             w.Line("});");
-        }
-
-        w.Line();
-        w.Line("/// <summary>Batches of at least this many samples run on all cores (array overload of <c>PredictBatch</c>).</summary>");
-        w.Line("public const int ParallelBatchThreshold = 64;");
-        w.Line();
-        using (w.Block("private static void CheckBatch(int inputValues, int count)"))
-        {
-            using (w.Block("if ((long)count * InputLength != inputValues)"))
-            {
-                w.Line("throw new global::System.ArgumentException(\"The model '\" + ModelName + \"' needs \" + InputLength.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \" input values per sample: \" + count.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \" predictions need \" + ((long)count * InputLength).ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \" values, but inputs holds \" + inputValues.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + \".\", \"inputs\");");
-            }
         }
 
         w.Line();

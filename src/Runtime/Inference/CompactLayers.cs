@@ -1,16 +1,16 @@
+using System.Numerics;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using EmbeddedNets.Format;
 
 namespace EmbeddedNets.Inference;
 
 /// <summary>
-/// A dense layer's kept weights as bitmasks, the form <see cref="SparseKernels.DenseMasked"/> takes:
-/// the outputs are cut into chunks of <see cref="ChunkRows"/> rows, eight blocks of 16 (one
-/// 512-bit register each); for every (chunk, input) and block, a 16-bit mask says which rows of
-/// the block the input's column keeps, and the kept values follow each other, rows ascending.
-/// Memory is the kept values plus 36 bytes per (chunk, input): about a sixth of the dense matrix
-/// at 7 % density, where 16-float blocks would need 44 %.
+/// A dense layer's kept weights as bitmasks, the form <see cref="SparseKernels.DenseMasked(ReadOnlySpan{float}, MaskedDense, Span{float})"/>
+/// takes: the outputs are cut into chunks of <see cref="ChunkRows"/> rows, eight blocks of 16 (one
+/// 512-bit register each, two 256-bit or four 128-bit ones); for every (chunk, input) and block, a
+/// 16-bit mask says which rows of the block the input's column keeps, and the kept values follow
+/// each other, rows ascending. Memory is the kept values plus 36 bytes per (chunk, input): about a
+/// sixth of the dense matrix at 7 % density, where 16-float blocks would need 44 %.
 /// </summary>
 internal sealed class MaskedDense
 {
@@ -31,8 +31,8 @@ internal sealed class MaskedDense
         Bias = bias;
     }
 
-    /// <summary>Whether this CPU runs <see cref="SparseKernels.DenseMasked"/> (it needs AVX-512).</summary>
-    public static bool IsSupported => Avx512F.IsSupported;
+    /// <summary>Whether this process has a vector path for the masked kernel (<see cref="KernelPaths.ActiveMasked"/>).</summary>
+    public static bool IsSupported => KernelPaths.ActiveMasked != KernelPath.Scalar;
 
     /// <summary>Inputs of the layer.</summary>
     public int Inputs { get; }
@@ -44,9 +44,10 @@ internal sealed class MaskedDense
     public int Chunks { get; }
 
     /// <summary>
-    /// Mask of chunk <c>c</c>, input <c>i</c>, block <c>b</c> at <c>(c × Inputs + i) × 8 + b</c>:
-    /// bit <c>j</c> (of the low 16) is row <c>c × 128 + 16b + j</c>. One 32-bit word per block, so
-    /// the kernel broadcasts it straight from memory.
+    /// Word of chunk <c>c</c>, input <c>i</c>, block <c>b</c> at <c>(c × Inputs + i) × 8 + b</c>: its
+    /// low 16 bits are the mask (bit <c>j</c> is row <c>c × 128 + 16b + j</c>), its high 16 bits
+    /// the number of kept values of blocks <c>0 .. b − 1</c> of the same (chunk, input), so that
+    /// each block finds its first value without counting the ones before it.
     /// </summary>
     public uint[] Masks { get; }
 
@@ -73,6 +74,17 @@ internal sealed class MaskedDense
             int row = position / inputs, slot = ((row / ChunkRows) * inputs) + (position % inputs);
             masks[(slot * BlocksPerChunk) + ((row % ChunkRows) / 16)] |= 1u << (row % 16);
             counts[slot]++;
+        }
+
+        for (int slot = 0; slot < counts.Length; slot++)
+        {
+            uint before = 0;
+            for (int b = 0; b < BlocksPerChunk; b++)
+            {
+                uint mask = masks[(slot * BlocksPerChunk) + b];
+                masks[(slot * BlocksPerChunk) + b] = mask | (before << 16);
+                before += (uint)BitOperations.PopCount(mask);
+            }
         }
 
         var starts = new int[counts.Length];

@@ -13,7 +13,7 @@ namespace EmbeddedNets.Inference;
 /// <remarks>
 /// Thread-safe. Each thread gets its own workspace on its first call; later calls allocate nothing.
 /// </remarks>
-public sealed class CompactModel
+public sealed partial class CompactModel
 {
     [ThreadStatic]
     private static float[]? t_workspace;
@@ -207,8 +207,15 @@ public sealed class CompactModel
 
     private ReadOnlySpan<float> Execute(ReadOnlySpan<float> input, float[] workspace)
     {
+        Execute(input, workspace, _layers.Length);
+        return workspace.AsSpan(_plan.BufferOffsets[_plan.OutputBuffer], OutputLength);
+    }
+
+    /// <summary>Runs layers <c>0 .. layerCount − 1</c> (the batch path runs the rest on tiles).</summary>
+    private void Execute(ReadOnlySpan<float> input, float[] workspace, int layerCount)
+    {
         IReadOnlyList<PlanStep> steps = _plan.Steps;
-        for (int i = 0; i < _layers.Length; i++)
+        for (int i = 0; i < layerCount; i++)
         {
             PlanStep step = steps[i];
             IReadOnlyList<int> inputs = step.InputBuffers;
@@ -218,8 +225,6 @@ public sealed class CompactModel
             Span<float> y = workspace.AsSpan(_plan.BufferOffsets[step.OutputBuffer], _outputLengths[i]);
             _layers[i].Run(a, b, y);
         }
-
-        return workspace.AsSpan(_plan.BufferOffsets[_plan.OutputBuffer], OutputLength);
     }
 
     private ReadOnlySpan<float> Buffer(int buffer, int length, ReadOnlySpan<float> input, float[] workspace) =>

@@ -162,48 +162,29 @@ namespace Test.Models
         }
 
         /// <summary>
-        /// Predicts <c>predictions.Length</c> samples stored one after another in <paramref name="inputs"/>, on the calling thread.
-        /// Allocates nothing after the thread's first call. For large batches on all cores, use the array overload.
+        /// Predicts <c>predictions.Length</c> samples stored one after another in <paramref name="inputs"/>, with the Runtime's batch
+        /// kernels (the dense layers run on tiles of 16 samples). Batches of at least <see cref="ParallelBatchThreshold"/> samples
+        /// are split into chunks run on all cores; smaller ones run on the calling thread and allocate nothing after its first call.
         /// </summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="inputs"/> does not hold <c>predictions.Length × InputLength</c> values.</exception>
         public static void PredictBatch(global::System.ReadOnlySpan<float> inputs, global::System.Span<int> predictions)
         {
             CheckBatch(inputs.Length, predictions.Length);
-            for (int i = 0; i < predictions.Length; i++)
-            {
-                predictions[i] = Classify(inputs.Slice(i * InputLength, InputLength));
-            }
+            ModelHolder.Model.PredictBatchParallel(inputs, predictions);
         }
 
-        /// <summary>
-        /// Predicts <c>predictions.Length</c> samples stored one after another in <paramref name="inputs"/>. Batches of
-        /// at least <see cref="ParallelBatchThreshold"/> samples are split into chunks run on all cores; smaller ones run on the calling thread.
-        /// </summary>
+        /// <summary>The array form of the span overload of <c>PredictBatch</c>: the same kernels, on all cores from <see cref="ParallelBatchThreshold"/> samples.</summary>
         /// <exception cref="global::System.ArgumentNullException">An array is null.</exception>
         /// <exception cref="global::System.ArgumentException"><paramref name="inputs"/> does not hold <c>predictions.Length × InputLength</c> values.</exception>
         public static void PredictBatch(float[] inputs, int[] predictions)
         {
             if (inputs is null) throw new global::System.ArgumentNullException(nameof(inputs));
             if (predictions is null) throw new global::System.ArgumentNullException(nameof(predictions));
-            CheckBatch(inputs.Length, predictions.Length);
-            int count = predictions.Length;
-            int chunks = global::System.Math.Min(global::System.Environment.ProcessorCount * 4, count / 16);
-            if (count < ParallelBatchThreshold || chunks < 2 || global::System.Environment.ProcessorCount < 2)
-            {
-                PredictBatch(new global::System.ReadOnlySpan<float>(inputs), new global::System.Span<int>(predictions));
-                return;
-            }
-
-            global::System.Threading.Tasks.Parallel.For(0, chunks, chunk =>
-            {
-                int start = (int)((long)count * chunk / chunks);
-                int end = (int)((long)count * (chunk + 1) / chunks);
-                PredictBatch(new global::System.ReadOnlySpan<float>(inputs, start * InputLength, (end - start) * InputLength), new global::System.Span<int>(predictions, start, end - start));
-            });
+            PredictBatch(new global::System.ReadOnlySpan<float>(inputs), new global::System.Span<int>(predictions));
         }
 
-        /// <summary>Batches of at least this many samples run on all cores (array overload of <c>PredictBatch</c>).</summary>
-        public const int ParallelBatchThreshold = 64;
+        /// <summary>Batches of at least this many samples run on all cores.</summary>
+        public const int ParallelBatchThreshold = global::EmbeddedNets.Inference.CompactModel.ParallelBatchThreshold;
 
         private static void CheckBatch(int inputValues, int count)
         {

@@ -4,83 +4,56 @@ namespace EmbeddedNets.Runtime.Tests.Inference;
 
 public sealed class SparseKernelsTests
 {
-    [Fact]
-    public void ConvAccumulate_VectorPath_IsBitIdenticalToScalar()
+    public static TheoryData<KernelPath> Paths => new(KernelAgreement.AllPaths);
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ConvAccumulate_EveryPath_IsBitIdenticalToScalar(KernelPath path)
     {
-        var rng = new Random(7);
-        for (int trial = 0; trial < 500; trial++)
+        if (!KernelPaths.IsSupported(path))
         {
-            int inH = rng.Next(1, 30), inW = rng.Next(1, 40);
-            int k = rng.Next(1, Math.Min(inH, inW) + 1), pad = rng.Next(0, 3), strideH = rng.Next(1, 3);
-            int outH = ((inH + (2 * pad) - k) / strideH) + 1, outW = inW + (2 * pad) - k + 1;
-            float[] input = CompactModelTests.RandomInput(rng, inH * inW);
-            float[] start = CompactModelTests.RandomInput(rng, outH * outW);
-            float[] vector = (float[])start.Clone(), scalar = (float[])start.Clone();
-            int ky = rng.Next(k), kx = rng.Next(k);
-            float w = (float)rng.NextDouble() - 0.5f;
-            SparseKernels.ConvAccumulate(input, inH, inW, vector, outH, outW, ky, kx, strideH, 1, pad, pad, w);
-            SparseKernels.ConvAccumulateScalar(input, inH, inW, scalar, outH, outW, ky, kx, strideH, 1, pad, pad, w);
-            Assert.True(vector.AsSpan().SequenceEqual(scalar), $"trial {trial}: {inH}×{inW}, k {k}, pad {pad}");
+            Assert.Throws<PlatformNotSupportedException>(() => SparseKernels.ConvAccumulateOnPath(new float[4], 2, 2, new float[4], 2, 2, 0, 0, 1, 1, 0, 0, 1f, path));
+            return; // KernelPathTests runs the narrower paths in child processes
+        }
+
+        KernelAgreement.ConvAccumulate(path);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void TryConvValidTiled_EveryPath_IsBitIdenticalToFillPlanesThenConvAccumulatePerTap(KernelPath path)
+    {
+        if (!KernelPaths.IsSupported(path))
+        {
+            return;
+        }
+
+        foreach ((int cin, int inH, int inW, int k, int cout, double keep) in KernelAgreement.TiledShapes)
+        {
+            KernelAgreement.ConvTiled(path, cin, inH, inW, k, cout, keep);
         }
     }
 
     [Theory]
-    [InlineData(1, 28, 28, 5, 20, 0.66)] // LeNet-5 conv1: 24×24 output, nine tiles per channel
-    [InlineData(20, 12, 12, 5, 50, 0.12)] // LeNet-5 conv2: 8×8 output, one tile
-    [InlineData(3, 10, 19, 3, 4, 0.5)] // 8×17 output: not a multiple of the vector width → refused
-    public void TryConvValidTiled_IsBitIdenticalToFillPlanesThenConvAccumulatePerTap(int cin, int inH, int inW, int k, int cout, double keep)
+    [InlineData(24)] // LeNet-5 conv1
+    [InlineData(8)] // LeNet-5 conv2
+    [InlineData(17)]
+    [InlineData(3)] // narrower than any vector: scalar tiles
+    public void TiledPath_PicksTheFewestVectorsPerRow_A512BitOneCountingOneAndAQuarter(int outW)
     {
-        var rng = new Random(cin * 1000 + inW);
-        int outH = inH - k + 1, outW = inW - k + 1;
-        var taps = new List<(int Oc, int Ic, int Ky, int Kx, float W)>();
-        for (int oc = 0; oc < cout; oc++)
+        int Cost(KernelPath p) => p == KernelPath.Scalar ? int.MaxValue : (outW + ((int)p / 32) - 1) / ((int)p / 32) * (p == KernelPath.Vector512 ? 5 : 4);
+        KernelPath path = SparseKernels.TiledPath(outW);
+        Assert.True(KernelPaths.IsSupported(path));
+        Assert.True(path == KernelPath.Scalar || (int)path / 32 <= outW);
+        foreach (KernelPath other in KernelAgreement.AllPaths.Where(p => p != KernelPath.Scalar && KernelPaths.IsSupported(p) && (int)p / 32 <= outW))
         {
-            for (int ic = 0; ic < cin; ic++)
-            {
-                for (int ky = 0; ky < k; ky++)
-                {
-                    for (int kx = 0; kx < k; kx++)
-                    {
-                        if (rng.NextDouble() < keep)
-                        {
-                            taps.Add((oc, ic, ky, kx, (float)rng.NextDouble() - 0.5f));
-                        }
-                    }
-                }
-            }
+            Assert.True(Cost(path) <= Cost(other), $"{path} costs more than {other} on rows of {outW}");
         }
 
-        float[] input = CompactModelTests.RandomInput(rng, cin * inH * inW);
-        float[] bias = CompactModelTests.RandomInput(rng, cout);
-        var expected = new float[cout * outH * outW];
-        SparseKernels.FillPlanes(expected, bias, outH * outW);
-        foreach ((int oc, int ic, int ky, int kx, float w) in taps)
+        if (outW < 4)
         {
-            SparseKernels.ConvAccumulate(input.AsSpan(ic * inH * inW, inH * inW), inH, inW, expected.AsSpan(oc * outH * outW, outH * outW), outH, outW, ky, kx, 1, 1, 0, 0, w);
+            Assert.Equal(KernelPath.Scalar, path);
         }
-
-        int[] starts = new int[cout + 1];
-        foreach (var t in taps)
-        {
-            starts[t.Oc + 1]++;
-        }
-
-        for (int c = 0; c < cout; c++)
-        {
-            starts[c + 1] += starts[c];
-        }
-
-        int[] offsets = taps.Select(t => (((t.Ic * inH) + t.Ky) * inW) + t.Kx).ToArray();
-        var tiled = new float[expected.Length];
-        bool done = SparseKernels.TryConvValidTiled(input, cin, inH, inW, k, k, starts, offsets, taps.Select(t => t.W).ToArray(), bias, tiled);
-        if (outW % System.Numerics.Vector<float>.Count != 0)
-        {
-            Assert.False(done);
-            return;
-        }
-
-        Assert.True(done);
-        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), tiled.Select(BitConverter.SingleToInt32Bits));
     }
 
     [Fact]
@@ -191,20 +164,30 @@ public sealed class SparseKernelsTests
     }
 
     [Theory]
-    [InlineData(20, 24, 24)]
-    [InlineData(3, 7, 5)] // odd sizes: the last row and column are dropped (floor mode)
-    public void MaxPool2d_TwoByTwoFastPath_IsBitIdenticalToGeneralLoop(int channels, int inH, int inW)
+    [MemberData(nameof(Paths))]
+    public void MaxPool2d_TwoByTwo_EveryPath_IsBitIdenticalToGeneralLoop(KernelPath path)
     {
-        var rng = new Random(channels);
-        float[] input = CompactModelTests.RandomInput(rng, channels * inH * inW);
-        input[0] = float.NaN;
-        input[^1] = -0f;
-        int outH = inH / 2, outW = inW / 2;
-        var fast = new float[channels * outH * outW];
-        var general = new float[fast.Length];
-        SparseKernels.MaxPool2d(input, channels, inH, inW, 2, 2, 2, 2, fast);
-        SparseKernels.MaxPool2dGeneral(input, channels, inH, inW, 2, 2, 2, 2, outH, outW, general);
-        Assert.Equal(general.Select(BitConverter.SingleToInt32Bits), fast.Select(BitConverter.SingleToInt32Bits));
+        if (!KernelPaths.IsSupported(path))
+        {
+            return;
+        }
+
+        foreach ((int channels, int inH, int inW) in KernelAgreement.PoolShapes)
+        {
+            KernelAgreement.MaxPool(path, channels, inH, inW);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Preprocess_EveryPath_IsBitIdenticalToTheScalarFormula(KernelPath path)
+    {
+        if (!KernelPaths.IsSupported(path))
+        {
+            return;
+        }
+
+        KernelAgreement.Preprocess(path);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EmbeddedNets.Compressor.Data;
 using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Compressor.Onnx;
 using EmbeddedNets.Compressor.Pipeline;
 
 namespace EmbeddedNets.Compressor.Commands;
@@ -17,7 +18,7 @@ internal sealed class CompressCommand : DczCommand
 
     private readonly Option<string> _model = new("--model")
     {
-        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", or an architecture file FILE.json (docs/architecture-files.md)",
+        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", an architecture file FILE.json (docs/architecture-files.md), or an ONNX model FILE.onnx whose weights are the dense baseline (docs/bring-your-own-model.md)",
         HelpName = "NAME|FILE.json",
         Required = true,
     };
@@ -85,6 +86,18 @@ internal sealed class CompressCommand : DczCommand
             ?? throw new UsageException($"unknown model '{model}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))}, or an architecture file ending in .json)");
     }
 
+    private static bool SetsBaselineEpochs(string? configJson)
+    {
+        try
+        {
+            return configJson is not null && System.Text.Json.Nodes.JsonNode.Parse(configJson, documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })?["baseline"]?["epochs"] is not null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     public override int Run(ParseResult parse, CliContext context)
     {
         string modelName = parse.GetRequiredValue(_model);
@@ -94,7 +107,24 @@ internal sealed class CompressCommand : DczCommand
         string? report = parse.GetValue(_report);
         string? work = parse.GetValue(_work);
 
-        ArchitectureSpec architecture = LoadArchitecture(modelName);
+        InitialWeights? initialWeights = null;
+        InputPreprocessing? preprocessing = _preprocessing.Read(parse);
+        ArchitectureSpec architecture;
+        if (modelName.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            // The ONNX graph is the architecture and its weights the dense baseline.
+            if (!File.Exists(modelName))
+            {
+                throw new UsageException($"ONNX file '{modelName}' does not exist");
+            }
+
+            (architecture, initialWeights) = OnnxToArchitecture.Convert(OnnxReader.Load(modelName), new OnnxConversionOptions { Preprocessing = preprocessing });
+        }
+        else
+        {
+            architecture = LoadArchitecture(modelName);
+        }
+
         OutputChecks.File(output, "--out", ".dcz");
         OutputChecks.Folder(report, "--report");
         OutputChecks.Folder(work, "--work");
@@ -111,8 +141,13 @@ internal sealed class CompressCommand : DczCommand
         }
 
         CompressionConfig config = ConfigLoader.Load(architecture, configJson, configPath ?? "config");
+        if (initialWeights is not null && !SetsBaselineEpochs(configJson))
+        {
+            // An imported model is the dense baseline: no baseline training unless configured.
+            config.Baseline.Epochs = 0;
+        }
+
         DataOptions dataOptions = _selection.Read(parse, data, parse.GetValue(_seed));
-        InputPreprocessing? preprocessing = _preprocessing.Read(parse);
         if (preprocessing is not null)
         {
             try
@@ -142,6 +177,7 @@ internal sealed class CompressCommand : DczCommand
             Config = config,
             Data = dataset,
             Preprocessing = preprocessing,
+            InitialWeights = initialWeights,
             OutputPath = output,
             ReportDirectory = report,
             WorkDirectory = work,
