@@ -337,25 +337,19 @@ public sealed partial class DczGenerator
         }
 
         w.Line();
-        if (spec.Mode == EmissionMode.Compact)
+        if (compact)
         {
             EmitCompactBatch(w);
-        }
-        else
-        {
-            EmitUnrolledBatch(w);
-        }
-
-        if (spec.Mode == EmissionMode.Compact)
-        {
             w.Line("/// <summary>Batches of at least this many samples run on all cores.</summary>");
             w.Line("public const int ParallelBatchThreshold = global::EmbeddedNets.Inference.CompactModel.ParallelBatchThreshold;");
         }
         else
         {
+            EmitUnrolledBatch(w);
             w.Line("/// <summary>Batches of at least this many samples run on all cores (array overload of <c>PredictBatch</c>).</summary>");
             w.Line("public const int ParallelBatchThreshold = 64;");
         }
+
         w.Line();
         using (w.Block("private static void CheckBatch(int inputValues, int count)"))
         {
