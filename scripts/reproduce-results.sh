@@ -111,7 +111,11 @@ for model in ("lenet-300-100", "lenet-5", "ds-cnn"):
     err = 100 - s["testAccuracy"]
     lines += [f"## {model}", "",
               f"- **{s['compressionRatio']:.1f}× smaller** ({s['denseBytes']:,} → {s['fileBytes']:,} bytes) at **{err:.2f} % test error** "
-              f"({s['table']['testCorrect']}/{s['testCount']} correct); dense baseline error {100 - s['baselineAccuracy']:.2f} %."]
+              f"({s['table']['testCorrect']}/{s['testCount']} correct); dense baseline error {100 - s['baselineAccuracy']:.2f} %.",
+              (f"- Validation split: {s['validationCount']:,} training images held out (seeded); validation error of the file {100 - s['validationAccuracy']:.2f} %, "
+               f"of the dense baseline {100 - s['baselineValidationAccuracy']:.2f} %; every per-stage figure of the run is a validation figure."
+               if s.get("validationCount", 0) > 0 else
+               "- No validation split (`validation.fraction` 0): training saw all training images, and the run's per-stage figures are test-set figures.")]
     if p:
         ok = s["compressionRatio"] >= p["ratio"] and err <= p["bar_error"]
         lines.append(f"- Paper: {p['ratio']}× with error {p['error']} (baseline → compressed). Bar: ≥ {p['ratio']}× at ≤ {p['bar_error']:.2f} % error — "
@@ -160,12 +164,12 @@ for init in ("Linear", "Density", "Random"):
         path = os.path.join(out, "init", f"{init}-{b}.dcz.report")
         if os.path.exists(path):
             s = summary(path)
-            rows[(init, b)] = (s.get("quantizedAccuracyBeforeFineTuning"), s["testAccuracy"], s["fileBytes"])
+            rows[(init, b)] = (s.get("quantizedAccuracyBeforeFineTuning"), s["testAccuracy"], s["fileBytes"], s.get("quantizedAccuracySplit", "test"))
 if rows:
     lines += ["## Centroid initialisation (paper Fig. 8 analogue), LeNet-300-100", "",
               "The pruned LeNet-300-100 of the run above, quantized with every layer at the same bit width, with each "
-              "initialisation: test accuracy right after k-means (TorchSharp) and after centroid fine-tuning (recorded in "
-              "the file, Runtime inference).", "",
+              f"initialisation: {next(iter(rows.values()))[3]} accuracy right after k-means (TorchSharp) and test accuracy after centroid "
+              "fine-tuning (recorded in the file, Runtime inference).", "",
               "| Bits | Linear: k-means → fine-tuned | Density: k-means → fine-tuned | Random: k-means → fine-tuned | File bytes (linear) |",
               "|---:|---:|---:|---:|---:|"]
     for b in bits:

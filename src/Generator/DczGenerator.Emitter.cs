@@ -340,19 +340,12 @@ public sealed partial class DczGenerator
         if (compact)
         {
             EmitCompactBatch(w);
-        }
-        else
-        {
-            EmitUnrolledBatch(w);
-        }
-
-        if (compact)
-        {
             w.Line("/// <summary>Batches of at least this many samples run on all cores.</summary>");
             w.Line("public const int ParallelBatchThreshold = global::EmbeddedNets.Inference.CompactModel.ParallelBatchThreshold;");
         }
         else
         {
+            EmitUnrolledBatch(w);
             w.Line("/// <summary>Batches of at least this many samples run on all cores (array overload of <c>PredictBatch</c>).</summary>");
             w.Line("public const int ParallelBatchThreshold = 64;");
         }

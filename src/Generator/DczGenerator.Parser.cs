@@ -129,7 +129,7 @@ public sealed partial class DczGenerator
                 "Compact mode embeds at most " + Grouped(MaxEmbeddedBytes) + " bytes per model (a string literal in the assembly's metadata), and the file is " + Grouped(bytes.Length) + " bytes"));
         }
 
-        var spec = new ModelSpec(path, fileName, className, ns, isPublic, requested, mode, input.Bytes);
+        var spec = new ModelSpec(path, fileName, className, ns, isPublic, mode, input.Bytes);
         return new ModelResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 

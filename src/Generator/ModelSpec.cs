@@ -45,7 +45,6 @@ internal sealed record ModelSpec(
     string ClassName,
     string? Namespace,
     bool IsPublic,
-    EmissionMode RequestedMode,
     EmissionMode Mode,
     EquatableArray<byte> Bytes)
 {

@@ -126,21 +126,21 @@ public sealed class LimitsTests
     }
 
     [Theory]
-    [InlineData("System", null, true)]
-    [InlineData("EmbeddedNets", null, true)]
-    [InlineData("Inference", "EmbeddedNets", true)]
-    [InlineData("Math", "System", true)]
-    [InlineData("Tasks", "System.Threading", true)]
-    [InlineData("Format", "EmbeddedNets", false)]
-    [InlineData("Microsoft", null, false)]
-    [InlineData("System", "Test.Models", false)]
-    public void ClassFullName_ThatHidesANameTheCodeUses_ReportsDcz003(string className, string? ns, bool hides)
+    [InlineData("System", null, "Compact Unrolled")]
+    [InlineData("EmbeddedNets", null, "Compact Unrolled")]
+    [InlineData("Inference", "EmbeddedNets", "Compact Unrolled")]
+    [InlineData("Math", "System", "Unrolled")] // Compact leaves the parallel batch to the Runtime
+    [InlineData("Tasks", "System.Threading", "Unrolled")]
+    [InlineData("Format", "EmbeddedNets", "")]
+    [InlineData("Microsoft", null, "")]
+    [InlineData("System", "Test.Models", "")]
+    public void ClassFullName_ThatHidesANameTheCodeUses_ReportsDcz003(string className, string? ns, string hidesIn)
     {
         byte[] bytes = DczFile.Write(DczTestModels.RandomGraph(new Random(211), 211));
         foreach (string mode in new[] { "Compact", "Unrolled" })
         {
             var (result, compilation) = GeneratorHarness.Run([new ModelFile("/src/m.dcz", bytes, ClassName: className, EmissionMode: mode, Namespace: ns)], rootNamespace: null);
-            if (hides)
+            if (hidesIn.Split(' ').Contains(mode))
             {
                 Diagnostic diagnostic = Assert.Single(result.Diagnostics);
                 Assert.Equal("DCZ003", diagnostic.Id);

@@ -3,6 +3,7 @@ using EmbeddedNets.Compressor.Data;
 using EmbeddedNets.Compressor.Models;
 using EmbeddedNets.Compressor.Onnx;
 using EmbeddedNets.Compressor.Pipeline;
+using EmbeddedNets.Compressor.Search;
 
 namespace EmbeddedNets.Compressor.Commands;
 
@@ -49,6 +50,9 @@ internal sealed class CompressCommand : DczCommand
 
     private readonly Option<int> _threads = CliOptions.Int32("--threads", "N", 1, 256, DefaultThreads, "TorchSharp CPU threads (results are reproducible for a given count)");
     private readonly Option<bool> _noResume = new("--no-resume") { Description = "start from scratch even if the work folder holds a matching checkpoint" };
+    private readonly Option<double?> _targetError = CliOptions.OptionalDouble("--target-error", "PERCENT", 0, 100, "search per-layer pruning and bits for the smallest file whose validation error is at most PERCENT (e.g. 1.6)");
+    private readonly Option<double?> _targetRatio = CliOptions.OptionalDouble("--target-ratio", "R", 1, 1e9, "search for a file at least R times smaller than dense float32 (with --target-error: both must hold; alone: the most accurate such file)");
+    private readonly Option<int> _maxCandidates = CliOptions.Int32("--max-candidates", "N", 1, 50, 6, "with a target: most settings the search tries (each a full prune, retrain and quantize run)");
     private readonly Option<int?> _stopAfter = CliOptions.OptionalInt32("--stop-after-steps", "N", 0, int.MaxValue, "stop after N steps of the plan, keeping the checkpoint (for tests)");
 
     public CompressCommand()
@@ -67,6 +71,9 @@ internal sealed class CompressCommand : DczCommand
         Add(_work);
         Add(_threads);
         Add(_noResume);
+        Add(_targetError);
+        Add(_targetRatio);
+        Add(_maxCandidates);
         Add(_stopAfter);
     }
 
@@ -171,6 +178,42 @@ internal sealed class CompressCommand : DczCommand
         }
 
         Dataset dataset = DatasetLoader.Load(dataOptions, architecture.InputShape);
+        double? targetError = parse.GetValue(_targetError);
+        double? targetRatio = parse.GetValue(_targetRatio);
+        if (targetError is not null || targetRatio is not null)
+        {
+            if (parse.GetValue(_stopAfter) is not null)
+            {
+                throw new UsageException("--stop-after-steps does not combine with a target search");
+            }
+
+            var targets = new SearchTargets { MaxError = targetError / 100, MinRatio = targetRatio, MaxCandidates = parse.GetValue(_maxCandidates) };
+            SearchResult search = context.WithProgress(progress => TargetSearch.Run(new CompressionOptions
+            {
+                Architecture = architecture,
+                Config = config,
+                Data = dataset,
+                Preprocessing = preprocessing,
+                InitialWeights = initialWeights,
+                OutputPath = output,
+                ReportDirectory = report,
+                WorkDirectory = work,
+                Seed = parse.GetValue(_seed),
+                Threads = parse.GetValue(_threads),
+                Resume = !parse.GetValue(_noResume),
+                CommandLine = context.CommandLine,
+                Progress = progress,
+                Cancellation = context.Cancellation,
+            }, targets));
+            if (!search.MetTarget)
+            {
+                context.Error.WriteLine($"dcz: no candidate met {targets.Describe()}; wrote the closest (see search.md in the report folder)");
+                return Cli.Failure;
+            }
+
+            return Cli.Success;
+        }
+
         context.WithProgress(progress => CompressionPipeline.Run(new CompressionOptions
         {
             Architecture = architecture,
