@@ -24,4 +24,4 @@ dotnet build tests/EmbeddedNets.Runtime.Tests -c Release --nologo -v quiet
 dotnet test tests/EmbeddedNets.Runtime.Tests -c Release --no-build --nologo \
   --filter "FullyQualifiedName~DczFuzzTests.Read_StructureAwareMutations" \
   --logger "console;verbosity=detailed" |
-  sed -n '/seed files, corpus seed/,/^\s*$/p; /Failed\|Passed!\|Failed!\|Error Message/p'
+  sed -n '/seed files, corpus seed/,/^\s*$/p; /Test Run\|Total tests\|Error Message\|\[FAIL\]/p'

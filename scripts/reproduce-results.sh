@@ -64,7 +64,7 @@ for init in Linear Density Random; do
   done
 done
 
-python3 - "$out" "$root/docs/results.md" "$seed" "$threads" "$bits" <<'PY'
+RESULTS_DATA="$data" python3 - "$out" "$root/docs/results.md" "$seed" "$threads" "$bits" <<'PY'
 import json, os, sys, platform
 out, target, seed, threads, bits = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split()
 
@@ -93,6 +93,11 @@ paper = {
     },
 }
 
+def portable(command):
+    # Commands as a reader runs them: the data folder and output folder by the names this
+    # script's arguments give, not this machine's absolute paths.
+    return command.replace(os.environ.get("RESULTS_DATA", "\0"), "DATA").replace(out, "OUT")
+
 lines = ["# Results: Deep Compression of LeNet-300-100, LeNet-5 and a depthwise-separable CNN on MNIST", "",
          "Produced by `scripts/reproduce-results.sh` from real runs on this machine "
          f"({platform.machine()}, {os.cpu_count()} cores, shared with other jobs while it ran). "
@@ -111,7 +116,11 @@ for model in ("lenet-300-100", "lenet-5", "ds-cnn"):
     err = 100 - s["testAccuracy"]
     lines += [f"## {model}", "",
               f"- **{s['compressionRatio']:.1f}× smaller** ({s['denseBytes']:,} → {s['fileBytes']:,} bytes) at **{err:.2f} % test error** "
-              f"({s['table']['testCorrect']}/{s['testCount']} correct); dense baseline error {100 - s['baselineAccuracy']:.2f} %."]
+              f"({s['table']['testCorrect']}/{s['testCount']} correct); dense baseline error {100 - s['baselineAccuracy']:.2f} %.",
+              (f"- Validation split: {s['validationCount']:,} training images held out (seeded); validation error of the file {100 - s['validationAccuracy']:.2f} %, "
+               f"of the dense baseline {100 - s['baselineValidationAccuracy']:.2f} %; every per-stage figure of the run is a validation figure."
+               if s.get("validationCount", 0) > 0 else
+               "- No validation split (`validation.fraction` 0): training saw all training images, and the run's per-stage figures are test-set figures.")]
     if p:
         ok = s["compressionRatio"] >= p["ratio"] and err <= p["bar_error"]
         lines.append(f"- Paper: {p['ratio']}× with error {p['error']} (baseline → compressed). Bar: ≥ {p['ratio']}× at ≤ {p['bar_error']:.2f} % error — "
@@ -121,7 +130,7 @@ for model in ("lenet-300-100", "lenet-5", "ds-cnn"):
                      "and visual-wake-word models; `docs/architecture-files.md` lists it). Its batch norms were trained with the network and "
                      "folded into the convolutions before pruning, so the pruned, shared weights are the folded ones.")
     lines += [f"- Wall time of the whole pipeline (training, pruning, quantization, encoding, evaluation): {seconds} s, seed {s['seed']}, {s['threads']} thread(s).",
-              f"- Command: `{s['command']}`"]
+              f"- Command: `{portable(s['command'])}`"]
     c = s.get("config")
     if c:
         shifted = [stage for stage in ("baseline", "prune", "quantize") if c[stage].get("shiftPixels", 0) > 0]
@@ -160,12 +169,12 @@ for init in ("Linear", "Density", "Random"):
         path = os.path.join(out, "init", f"{init}-{b}.dcz.report")
         if os.path.exists(path):
             s = summary(path)
-            rows[(init, b)] = (s.get("quantizedAccuracyBeforeFineTuning"), s["testAccuracy"], s["fileBytes"])
+            rows[(init, b)] = (s.get("quantizedAccuracyBeforeFineTuning"), s["testAccuracy"], s["fileBytes"], s.get("quantizedAccuracySplit", "test"))
 if rows:
     lines += ["## Centroid initialisation (paper Fig. 8 analogue), LeNet-300-100", "",
               "The pruned LeNet-300-100 of the run above, quantized with every layer at the same bit width, with each "
-              "initialisation: test accuracy right after k-means (TorchSharp) and after centroid fine-tuning (recorded in "
-              "the file, Runtime inference).", "",
+              f"initialisation: {next(iter(rows.values()))[3]} accuracy right after k-means (TorchSharp) and test accuracy after centroid "
+              "fine-tuning (recorded in the file, Runtime inference).", "",
               "| Bits | Linear: k-means → fine-tuned | Density: k-means → fine-tuned | Random: k-means → fine-tuned | File bytes (linear) |",
               "|---:|---:|---:|---:|---:|"]
     for b in bits:

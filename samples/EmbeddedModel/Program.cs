@@ -1,6 +1,7 @@
 using EmbeddedModel;
 
-// The two LeNets from samples/EmbeddedModel/Models/*.dcz, compiled into this assembly by
+// The three models from samples/EmbeddedModel/Models/*.dcz (the two LeNets and a small
+// depthwise-separable CNN with a residual block), compiled into this assembly by
 // EmbeddedNets.Generator (see EmbeddedModel.csproj). Nothing is read from disk to run them.
 EmbeddedClassifier[] models =
 [
@@ -30,6 +31,19 @@ EmbeddedClassifier[] models =
         LeNet5.Preprocess,
         LeNet5.Predict,
         LeNet5.Predict),
+    new(
+        nameof(DsCnn),
+        DsCnn.InputLength,
+        DsCnn.OutputLength,
+        DsCnn.DenseBytes,
+        DsCnn.PayloadBytes,
+        DsCnn.EmbeddedBytes,
+        DsCnn.RecordedCorrect,
+        DsCnn.RecordedTestCount,
+        DsCnn.ScoresAreProbabilities,
+        DsCnn.Preprocess,
+        DsCnn.Predict,
+        DsCnn.Predict),
 ];
 
 return SampleApp.Run(args, models, Console.Out, Console.Error);

@@ -1,7 +1,8 @@
-using System.Globalization;
 using System.Text;
 using EmbeddedNets.Format;
+using EmbeddedNets.Generator.Emitters;
 using Microsoft.CodeAnalysis.CSharp;
+using static EmbeddedNets.Generator.CodeText;
 
 namespace EmbeddedNets.Generator;
 
@@ -53,7 +54,7 @@ public sealed partial class DczGenerator
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        byte[] bytes = input.Bytes.AsSpan().ToArray();
+        ReadOnlySpan<byte> bytes = input.Bytes.AsSpan();
         DczInspection inspection;
         try
         {
@@ -68,134 +69,68 @@ public sealed partial class DczGenerator
             return Failure(Info(DiagnosticDescriptors.UnsupportedFile.Id, path, path, ex.Message));
         }
 
+        long layerData = 0;
+        foreach (DczLayerInspection layer in inspection.Layers)
+        {
+            layerData = checked(layerData + (layer.Layer.WeightTensor?.Codebook.Length ?? 0) + layer.WeightCodeLengths.Count + layer.GapCodeLengths.Count);
+        }
+
+        if (layerData > MaxLayerDataValues)
+        {
+            return Failure(Info(DiagnosticDescriptors.TooMuchLayerData.Id, path, path, Grouped(layerData), Grouped(MaxLayerDataValues)));
+        }
+
+        // Unrolled code needs every op's emitter and grows with the constants it holds.
+        DczLayerInspection? missingLayer = null;
+        long unrolledValues = 0;
+        foreach (DczLayerInspection layer in inspection.Layers)
+        {
+            OpEmitter? emitter = OpEmitters.Find(layer.Kind);
+            if (emitter is null)
+            {
+                missingLayer ??= layer;
+                continue;
+            }
+
+            unrolledValues = checked(unrolledValues + emitter.UnrolledValues(layer.Layer));
+        }
+
         EmissionMode mode = requested != EmissionMode.Auto
             ? requested
-            : inspection.KeptWeightCount <= AutoUnrollMaxKeptWeights && !inspection.Layers.Any(l => l.Kind == LayerKind.Conv2d)
+            : missingLayer is null && unrolledValues <= MaxUnrolledValues && inspection.KeptWeightCount <= AutoUnrollMaxKeptWeights
+                && !inspection.Layers.Any(l => l.Kind == LayerKind.Conv2d)
                 ? EmissionMode.Unrolled
                 : EmissionMode.Compact;
+        if (mode == EmissionMode.Unrolled && missingLayer is not null)
+        {
+            return Failure(Info(
+                DiagnosticDescriptors.UnsupportedFile.Id,
+                path,
+                path,
+                DczErrors.LayerLabel(missingLayer.Index, missingLayer.Name, missingLayer.Kind) + ": this version of EmbeddedNets.Generator has no Unrolled code for the op; use EmissionMode Compact"));
+        }
+
+        if (mode == EmissionMode.Unrolled && unrolledValues > MaxUnrolledValues)
+        {
+            return Failure(Info(
+                DiagnosticDescriptors.TooLargeToUnroll.Id,
+                path,
+                path,
+                Grouped(unrolledValues),
+                Grouped(MaxUnrolledValues)));
+        }
+
         if (mode == EmissionMode.Compact && bytes.Length > MaxEmbeddedBytes)
         {
             return Failure(Info(
                 DiagnosticDescriptors.TooLargeToEmbed.Id,
                 path,
                 path,
-                bytes.Length.ToString(CultureInfo.InvariantCulture),
-                MaxEmbeddedBytes.ToString(CultureInfo.InvariantCulture)));
+                "Compact mode embeds at most " + Grouped(MaxEmbeddedBytes) + " bytes per model (a string literal in the assembly's metadata), and the file is " + Grouped(bytes.Length) + " bytes"));
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        DczModel model = inspection.Model;
-        ModelInfo info = model.Info;
-        var layers = new LayerSpec[model.Layers.Count];
-        for (int i = 0; i < layers.Length; i++)
-        {
-            layers[i] = ToLayerSpec(model.Layers[i], inspection.Layers[i], withWeights: mode == EmissionMode.Unrolled);
-        }
-
-        var spec = new ModelSpec(
-            OriginalPath: path,
-            SourceFileName: fileName,
-            ClassName: className,
-            Namespace: ns,
-            IsPublic: isPublic,
-            RequestedMode: requested,
-            Mode: mode,
-            ModelName: info.Name,
-            Producer: info.Producer,
-            Seed: info.Seed,
-            InputShape: new EquatableArray<int>(info.InputShape.ToArray()),
-            InputLength: inspection.Shapes.InputLength,
-            OutputLength: inspection.Shapes.OutputLength,
-            MaxActivationLength: Math.Max(1, inspection.Shapes.MaxActivationLength),
-            ScaleBits: FloatBits.ToBits(info.Preprocessing.Scale),
-            MeanBits: FloatBits.ToBits(info.Preprocessing.Mean[0]),
-            StdBits: FloatBits.ToBits(info.Preprocessing.Std[0]),
-            ClassLabels: new EquatableArray<string>(info.ClassLabels.ToArray()),
-            HasMetrics: info.Metrics is not null,
-            TestSetName: info.Metrics?.TestSetName ?? string.Empty,
-            TestCount: info.Metrics?.Count ?? 0,
-            TestCorrect: info.Metrics?.Correct ?? 0,
-            PayloadBytes: bytes.Length,
-            DenseBytes: inspection.DenseFloat32Bytes,
-            DenseWeightCount: inspection.DenseWeightCount,
-            KeptWeightCount: inspection.KeptWeightCount,
-            Layers: new EquatableArray<LayerSpec>(layers),
-            Payload: mode == EmissionMode.Compact ? input.Bytes : EquatableArray<byte>.Empty);
+        var spec = new ModelSpec(path, fileName, className, ns, isPublic, mode, input.Bytes);
         return new ModelResult(spec, EquatableArray<DiagnosticInfo>.Empty);
-    }
-
-    private static LayerSpec ToLayerSpec(DczLayer layer, DczLayerInspection inspection, bool withWeights)
-    {
-        LayerShape shape = inspection.Shape;
-        int inChannels = 0, outChannels = 0, kh = 0, kw = 0, sh = 0, sw = 0, ph = 0, pw = 0;
-        SparseWeights? weights = null;
-        float[]? bias = null;
-        switch (layer)
-        {
-            case DenseLayer dense:
-                weights = dense.Weights;
-                bias = dense.Bias;
-                break;
-            case Conv2dLayer conv:
-                inChannels = conv.InChannels;
-                outChannels = conv.OutChannels;
-                kh = conv.KernelHeight;
-                kw = conv.KernelWidth;
-                sh = conv.StrideHeight;
-                sw = conv.StrideWidth;
-                ph = conv.PadTop;
-                pw = conv.PadLeft;
-                weights = conv.Weights;
-                bias = conv.Bias;
-                break;
-            case MaxPool2dLayer pool:
-                kh = pool.KernelHeight;
-                kw = pool.KernelWidth;
-                sh = pool.StrideHeight;
-                sw = pool.StrideWidth;
-                break;
-        }
-
-        EquatableArray<int> positions = EquatableArray<int>.Empty, values = EquatableArray<int>.Empty, biasBits = EquatableArray<int>.Empty;
-        if (withWeights && weights is not null && bias is not null)
-        {
-            positions = new EquatableArray<int>((int[])weights.Positions.Clone());
-            var bits = new int[weights.Count];
-            for (int k = 0; k < bits.Length; k++)
-            {
-                bits[k] = FloatBits.ToBits(weights.Codebook[weights.Codes[k]]);
-            }
-
-            values = new EquatableArray<int>(bits);
-            biasBits = new EquatableArray<int>(bias.Select(FloatBits.ToBits).ToArray());
-        }
-
-        return new LayerSpec(
-            Index: shape.Index,
-            Kind: layer.Kind,
-            Name: layer.Name,
-            InputShape: new EquatableArray<int>(shape.InputShape.ToArray()),
-            OutputShape: new EquatableArray<int>(shape.OutputShape.ToArray()),
-            InputLength: shape.InputLength,
-            OutputLength: shape.OutputLength,
-            InChannels: inChannels,
-            OutChannels: outChannels,
-            KernelHeight: kh,
-            KernelWidth: kw,
-            StrideHeight: sh,
-            StrideWidth: sw,
-            PaddingHeight: ph,
-            PaddingWidth: pw,
-            DenseWeightCount: inspection.DenseWeightCount,
-            KeptCount: inspection.KeptCount,
-            CodebookSize: inspection.CodebookSize,
-            TotalBytes: inspection.TotalBytes,
-            KeptFraction: inspection.KeptFraction,
-            WeightBitsPerKeptWeight: inspection.WeightBitsPerKeptWeight,
-            IndexBitsPerKeptWeight: inspection.IndexBitsPerKeptWeight,
-            Positions: positions,
-            WeightBits: values,
-            BiasBits: biasBits);
     }
 
     /// <summary>
@@ -206,26 +141,8 @@ public sealed partial class DczGenerator
     internal static string ClassNameFromFileName(string fileName)
     {
         string stem = fileName.EndsWith(".dcz", StringComparison.OrdinalIgnoreCase) ? fileName.Substring(0, fileName.Length - 4) : fileName;
-        var name = new StringBuilder(stem.Length + 1);
-        bool startOfPart = true;
-        foreach (char c in stem)
-        {
-            if (!char.IsLetterOrDigit(c))
-            {
-                startOfPart = true;
-                continue;
-            }
-
-            name.Append(startOfPart ? char.ToUpperInvariant(c) : c);
-            startOfPart = false;
-        }
-
-        if (name.Length > 0 && char.IsDigit(name[0]))
-        {
-            name.Insert(0, '_');
-        }
-
-        return name.ToString();
+        string name = Pascal(stem);
+        return name.Length > 0 && char.IsDigit(name[0]) ? "_" + name : name;
     }
 
     private static string FileName(string path)
@@ -329,9 +246,6 @@ public sealed partial class DczGenerator
         problems.Add(Info(DiagnosticDescriptors.InvalidMetadata.Id, path, path, "EmissionMode '" + metadata + "' is not one of Auto, Compact, Unrolled"));
         return EmissionMode.Auto;
     }
-
-    private static bool IsIdentifier(string name) =>
-        SyntaxFacts.IsValidIdentifier(name) && SyntaxFacts.GetKeywordKind(name) == SyntaxKind.None;
 
     private static DiagnosticInfo Info(string id, string path, params string[] arguments) =>
         new(id, path, new EquatableArray<string>(arguments));

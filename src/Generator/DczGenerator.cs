@@ -32,8 +32,8 @@ public sealed partial class DczGenerator : IIncrementalGenerator
     public const string RuntimeStep = "DczRuntime";
 
     /// <summary>
-    /// Auto emits Unrolled code only for small dense-only models (at most this many kept weights),
-    /// Compact otherwise. On the real LeNet-300-100 (11,008 kept weights) the two were within the
+    /// Auto emits Unrolled code only for small models without convolutions (at most this many
+    /// kept weights), Compact otherwise. On the real LeNet-300-100 (11,008 kept weights) the two were within the
     /// spread between runs (Unrolled 3.4–4.3 µs per image, Compact 3.2–5.1 µs) while Unrolled adds
     /// 17× the .dcz size to the DLL, ~4 s to a clean build and ~0.2 s of JIT time to the first call
     /// (docs/benchmarks.md); unrolled conv layers still call the conv kernel once per weight and
@@ -41,8 +41,32 @@ public sealed partial class DczGenerator : IIncrementalGenerator
     /// </summary>
     public const long AutoUnrollMaxKeptWeights = 4_096;
 
+    /// <summary>
+    /// The most constants Unrolled code may hold: kept weights (one statement or kernel call each)
+    /// plus biases and other per-element values (<c>OpEmitter.UnrolledValues</c>). Bounds the
+    /// generated code and its compile time (docs/generator.md); above it Auto chooses Compact and
+    /// an explicit Unrolled is DCZ010.
+    /// </summary>
+    public const long MaxUnrolledValues = 65_536;
+
+    /// <summary>
+    /// The most values the per-layer data members may hold together, in both modes: each weighted
+    /// layer's codebook (≤ 256 floats) and Huffman code lengths (≤ 257 + 4,096 bytes). Room for 56
+    /// weighted layers with the largest tables (a ResNet-50 has 54); a hostile file of 1,024 such
+    /// layers would make ~25 MB of array literals and minutes of compilation instead (DCZ011).
+    /// </summary>
+    public const long MaxLayerDataValues = 262_144;
+
     /// <summary>The largest payload Compact mode embeds (the string literal goes to the #US metadata heap, 16 MiB in all).</summary>
     public const int MaxEmbeddedBytes = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// The most bytes of string literals all generated classes of a project may add to the
+    /// assembly's user-string heap together (Compact payloads, class labels, layer lines): 14 MiB
+    /// of the heap's 16 MiB, leaving the rest to the project's own code. Past the heap's end the
+    /// compiler fails (CS8103); the generator reports DCZ008 at the model that would cross the line.
+    /// </summary>
+    public const long MaxUserStringBytes = 14 * 1024 * 1024;
 
     private const string MetadataPrefix = "build_metadata.AdditionalFiles.";
 
@@ -152,6 +176,7 @@ public sealed partial class DczGenerator : IIncrementalGenerator
         var hintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // Roslyn compares hint names ignoring case
         var seenFiles = new HashSet<string>(StringComparer.Ordinal);
         bool runtimeReported = false;
+        long userStringBytes = 0;
         foreach (ModelResult result in results.OrderBy(r => r.Spec?.OriginalPath ?? r.Diagnostics.FirstOrDefault()?.FilePath ?? string.Empty, StringComparer.Ordinal))
         {
             if (!seenFiles.Add(result.Spec?.OriginalPath ?? result.Diagnostics.FirstOrDefault()?.FilePath ?? string.Empty))
@@ -187,10 +212,10 @@ public sealed partial class DczGenerator : IIncrementalGenerator
                     DiagnosticDescriptors.RuntimeMissing.Id, spec.OriginalPath, EquatableArray.From(new[] { spec.OriginalPath }))));
             }
 
-            string source;
+            ClassEmission emission;
             try
             {
-                source = Emit(spec);
+                emission = EmitClass(spec);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -199,6 +224,43 @@ public sealed partial class DczGenerator : IIncrementalGenerator
                 continue;
             }
 
+            if (emission.Reserves(spec.ClassName))
+            {
+                // A member with its class's name does not compile (CS0542).
+                context.ReportDiagnostic(ToDiagnostic(new DiagnosticInfo(
+                    DiagnosticDescriptors.InvalidMetadata.Id,
+                    spec.OriginalPath,
+                    EquatableArray.From(new[] { spec.OriginalPath, "the class name '" + spec.ClassName + "' is also the name of one of the generated class's members; set another ClassName metadata" }))));
+                continue;
+            }
+
+            string source = emission.Writer.ToString();
+            if (ShadowsANameInUse(source, spec.FullName))
+            {
+                // A class named like a namespace or type the code reaches through global:: hides it (CS0437, CS0436).
+                context.ReportDiagnostic(ToDiagnostic(new DiagnosticInfo(
+                    DiagnosticDescriptors.InvalidMetadata.Id,
+                    spec.OriginalPath,
+                    EquatableArray.From(new[] { spec.OriginalPath, "the class's full name '" + spec.FullName + "' is also a namespace or type the generated code uses; set another ClassName or Namespace metadata" }))));
+                continue;
+            }
+
+            if (userStringBytes + emission.UserStringBytes > MaxUserStringBytes)
+            {
+                context.ReportDiagnostic(ToDiagnostic(new DiagnosticInfo(
+                    DiagnosticDescriptors.TooLargeToEmbed.Id,
+                    spec.OriginalPath,
+                    EquatableArray.From(new[]
+                    {
+                        spec.OriginalPath,
+                        "its class needs " + CodeText.Grouped(emission.UserStringBytes) + " bytes of string literals (class labels, layer lines, the Compact payload), and "
+                            + CodeText.Grouped(userStringBytes) + " are taken by the models before it; all generated classes of a project may use "
+                            + CodeText.Grouped(MaxUserStringBytes) + " bytes together (the assembly's user-string heap holds 16 MiB)",
+                    }))));
+                continue;
+            }
+
+            userStringBytes += emission.UserStringBytes;
             string hintName = spec.FullName;
             for (int n = 2; !hintNames.Add(hintName); n++)
             {
@@ -207,6 +269,31 @@ public sealed partial class DczGenerator : IIncrementalGenerator
 
             context.AddSource(hintName + ".g.cs", SourceText.From(source, System.Text.Encoding.UTF8));
         }
+    }
+
+    /// <summary>
+    /// True when the generated code names <paramref name="fullName"/> (or, for an attribute, the
+    /// name without its suffix) as <c>global::…</c>: a class of that name would shadow it.
+    /// </summary>
+    private static bool ShadowsANameInUse(string source, string fullName)
+    {
+        string[] names = fullName.EndsWith("Attribute", StringComparison.Ordinal) && fullName.Length > 9
+            ? new[] { fullName, fullName.Substring(0, fullName.Length - 9) }
+            : new[] { fullName };
+        foreach (string name in names)
+        {
+            string needle = "global::" + name;
+            for (int at = source.IndexOf(needle, StringComparison.Ordinal); at >= 0; at = source.IndexOf(needle, at + 1, StringComparison.Ordinal))
+            {
+                int end = at + needle.Length;
+                if (end == source.Length || !(char.IsLetterOrDigit(source[end]) || source[end] == '_'))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     internal static DiagnosticInfo InternalError(string path, Exception ex) =>

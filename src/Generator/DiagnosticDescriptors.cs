@@ -45,13 +45,23 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor TooLargeToEmbed = Create(
         "DCZ008",
-        "The .dcz file is too large to embed",
-        "'{0}' is {1} bytes; Compact mode embeds at most {2} bytes per model (a string literal in the assembly's metadata)");
+        "The model is too large to embed",
+        "'{0}' is too large to embed: {1}");
 
     public static readonly DiagnosticDescriptor ListedMoreThanOnce = Create(
         "DCZ009",
         "A .dcz file is listed more than once",
         "'{0}' is listed {1} times in AdditionalFiles; one file generates one class (the compiler keeps only one listing's metadata), so remove the extra items, or copy the file to get another class from the same model");
+
+    public static readonly DiagnosticDescriptor TooLargeToUnroll = Create(
+        "DCZ010",
+        "The model is too large for Unrolled mode",
+        "'{0}' would unroll into {1} constants (kept weights, biases and other per-element values), over the {2} Unrolled mode allows; use EmissionMode Compact (Auto chooses it)");
+
+    public static readonly DiagnosticDescriptor TooMuchLayerData = Create(
+        "DCZ011",
+        "The model's codebooks and code-length tables are too large",
+        "'{0}' has {1} codebook entries and Huffman code lengths in its weighted layers, over the {2} the generated class may hold as constant data");
 
     public static readonly DiagnosticDescriptor InternalError = Create(
         "DCZ900",
@@ -61,7 +71,7 @@ internal static class DiagnosticDescriptors
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new[]
     {
         CorruptFile, UnsupportedFile, InvalidMetadata, BinaryWithoutBuildLogic, DamagedTextForm,
-        DuplicateClass, RuntimeMissing, TooLargeToEmbed, ListedMoreThanOnce, InternalError,
+        DuplicateClass, RuntimeMissing, TooLargeToEmbed, ListedMoreThanOnce, TooLargeToUnroll, TooMuchLayerData, InternalError,
     }.ToDictionary(d => d.Id, StringComparer.Ordinal);
 
     /// <summary>Every descriptor, by ID.</summary>

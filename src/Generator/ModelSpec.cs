@@ -1,11 +1,9 @@
-using EmbeddedNets.Format;
-
 namespace EmbeddedNets.Generator;
 
 /// <summary>How a model's layers become code.</summary>
 internal enum EmissionMode
 {
-    /// <summary>Unrolled up to <see cref="DczGenerator.AutoUnrollMaxKeptWeights"/> kept weights, Compact above.</summary>
+    /// <summary>Unrolled for small models without convolutions (see <see cref="DczGenerator.AutoUnrollMaxKeptWeights"/>), Compact otherwise.</summary>
     Auto,
 
     /// <summary>The .dcz bytes are embedded and decoded once, at first use, by <c>CompactModel</c>.</summary>
@@ -35,72 +33,21 @@ internal sealed record DiagnosticInfo(string Id, string FilePath, EquatableArray
 /// <summary>What parsing one input gave: a model to emit, or the diagnostics that say why not.</summary>
 internal sealed record ModelResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
 
-/// <summary>Everything the emitter needs to write one model's class.</summary>
+/// <summary>
+/// Everything the emitter needs to write one model's class: the resolved item metadata, the
+/// chosen mode, and the file's bytes, which passed the reader and the generator's caps. The
+/// emitter reads them again with <c>DczFile.Inspect</c>, so the model travels as the format's own
+/// layer classes, not as a copy of them; the bytes compare by content, so an unchanged file stays cached.
+/// </summary>
 internal sealed record ModelSpec(
     string OriginalPath,
     string SourceFileName,
     string ClassName,
     string? Namespace,
     bool IsPublic,
-    EmissionMode RequestedMode,
     EmissionMode Mode,
-    string ModelName,
-    string Producer,
-    ulong Seed,
-    EquatableArray<int> InputShape,
-    int InputLength,
-    int OutputLength,
-    int MaxActivationLength,
-    int ScaleBits,
-    int MeanBits,
-    int StdBits,
-    EquatableArray<string> ClassLabels,
-    bool HasMetrics,
-    string TestSetName,
-    int TestCount,
-    int TestCorrect,
-    int PayloadBytes,
-    long DenseBytes,
-    long DenseWeightCount,
-    long KeptWeightCount,
-    EquatableArray<LayerSpec> Layers,
-    EquatableArray<byte> Payload)
+    EquatableArray<byte> Bytes)
 {
     /// <summary>Fully qualified name, used for duplicate detection and the hint name.</summary>
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
-
-    /// <summary>True when the last layer is a softmax, so scores are probabilities.</summary>
-    public bool EndsInSoftmax => Layers.Count > 0 && Layers[Layers.Count - 1].Kind == LayerKind.Softmax;
 }
-
-/// <summary>
-/// One layer: shapes, parameters and byte accounting; for Unrolled emission also the kept
-/// weights (flat positions ascending, float bit patterns) and the bias bit patterns.
-/// Floats travel as bit patterns so that −0 and 0 compare as different.
-/// </summary>
-internal sealed record LayerSpec(
-    int Index,
-    LayerKind Kind,
-    string Name,
-    EquatableArray<int> InputShape,
-    EquatableArray<int> OutputShape,
-    int InputLength,
-    int OutputLength,
-    int InChannels,
-    int OutChannels,
-    int KernelHeight,
-    int KernelWidth,
-    int StrideHeight,
-    int StrideWidth,
-    int PaddingHeight,
-    int PaddingWidth,
-    long DenseWeightCount,
-    int KeptCount,
-    int CodebookSize,
-    int TotalBytes,
-    double KeptFraction,
-    double WeightBitsPerKeptWeight,
-    double IndexBitsPerKeptWeight,
-    EquatableArray<int> Positions,
-    EquatableArray<int> WeightBits,
-    EquatableArray<int> BiasBits);

@@ -11,7 +11,7 @@ namespace EmbeddedNets.Compressor.Tests;
 public sealed class CliEdgeCaseTests : IDisposable
 {
     /// <summary>No training at all: the pipeline goes straight to k-means and encoding.</summary>
-    private const string NoTraining = """{ "baseline": { "epochs": 0 }, "prune": { "iterations": 0 }, "quantize": { "epochs": 0 } }""";
+    private const string NoTraining = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 0 }, "prune": { "iterations": 0 }, "quantize": { "epochs": 0 } }""";
 
     private static readonly string s_slice = Path.Combine(AppContext.BaseDirectory, "mnist-slice");
 
@@ -55,7 +55,7 @@ public sealed class CliEdgeCaseTests : IDisposable
     [InlineData("""{ "prune": { "quality": [1, 2] } }""", "prune.quality must be an object of layer names to numbers (is [1,2])")]
     [InlineData("""{ "prune": { "quality": { "ip1": null } } }""", "prune.quality.ip1 must be a number (is null)")]
     [InlineData("""{ "encode": 3 }""", "encode must be an object (is 3)")]
-    [InlineData("""{ "epochz": 3 }""", "unknown setting 'epochz' (known: batchSize, baseline, prune, quantize, encode)")]
+    [InlineData("""{ "epochz": 3 }""", "unknown setting 'epochz' (known: batchSize, validation, baseline, prune, quantize, encode)")]
     [InlineData("""{ "prune": { "iteration": 3 } }""", "unknown setting 'prune.iteration' (known: iterations, quality, epochs, learningRate, schedule, minLearningRateFraction, momentum, weightDecay, maxGradientNorm, shiftPixels)")]
     public void Compress_NullOrWrongTypedConfigValue_Exits2NamingTheKey(string json, string expected)
     {
@@ -197,7 +197,7 @@ public sealed class CliEdgeCaseTests : IDisposable
     public async Task Compress_Signal_KeepsTheCheckpointRemovesTemporaryFilesAndExits130(string signal)
     {
         string output = Path.Combine(_dir, "m.dcz");
-        string config = Config("""{ "baseline": { "epochs": 500, "learningRate": 0.05 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""");
+        string config = Config("""{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 500, "learningRate": 0.05 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""");
         string dcz = Path.Combine(AppContext.BaseDirectory, "dcz.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { dcz, "compress", "--model", "lenet-300-100", "--data", s_slice, "--out", output, "--config", config })

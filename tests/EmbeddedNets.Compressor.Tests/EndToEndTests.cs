@@ -13,9 +13,12 @@ public sealed class EndToEndTests : IDisposable
 {
     // Few epochs: enough to be far above chance, small enough for a quick suite. The default
     // thresholds are tuned for a fully trained network; a 3-epoch one gets milder ones. Images
-    // are shifted as in the defaults, so the pipeline's augmentation path runs too.
+    // are shifted as in the defaults, so the pipeline's augmentation path runs too. The slice's
+    // 4,000 training images cannot spare the default 5,000 for validation: every run here holds
+    // out 400 of them.
     private const string ShortConfig = """
         {
+          "validation": { "fraction": 0.1 },
           "baseline": { "epochs": 3, "learningRate": 0.05 },
           "prune": { "iterations": 2, "epochs": 1, "quality": { "ip1": 1.8, "ip2": 1.6, "ip3": 1.0 } },
           "quantize": { "epochs": 1 }
@@ -75,12 +78,50 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(bytes.Length, summary.RootElement.GetProperty("fileBytes").GetInt32());
         string effective = ConfigLoader.ToJson(ConfigLoader.Load(Architectures.LeNet300100, ShortConfig));
         Assert.Equal(effective, JsonSerializer.Serialize(summary.RootElement.GetProperty("config"), new JsonSerializerOptions { WriteIndented = true }));
+
+        // The validation figure is the written file's accuracy on the 400 held-out training images.
+        Data.ValidationSplit split = Data.ValidationSplit.Create(Data.LabelledSet.FromMnist(Mnist.LoadTrain(s_slice), "train"), 400, 5);
+        int validationCorrect = RuntimeAccuracy.CountCorrect(CompactModel.Load(bytes), split.Validation!);
+        Assert.Equal(400, summary.RootElement.GetProperty("validationCount").GetInt32());
+        Assert.Equal(Math.Round(validationCorrect * 100.0 / 400, 4), summary.RootElement.GetProperty("validationAccuracy").GetDouble(), 6);
+        Assert.Equal(validationCorrect / 400.0, result.ValidationAccuracy!.Value, 9);
+        Assert.Equal("validation", summary.RootElement.GetProperty("quantizedAccuracySplit").GetString());
+        Assert.Contains("| Validation accuracy |", File.ReadAllText(Path.Combine(report, "report.md")));
+    }
+
+    [Fact]
+    public void Compress_ValidationSplitOff_ChecksAgainstTheTestSetAsBefore()
+    {
+        const string Off = """{ "validation": { "fraction": 0 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 0 }, "quantize": { "epochs": 0 } }""";
+
+        CompressionResult result = Compress("off", Architectures.LeNet300100, Off);
+
+        Assert.Equal(0, result.ValidationCount);
+        Assert.Null(result.ValidationAccuracy);
+        Assert.Null(result.BaselineValidationAccuracy);
+        Assert.Contains("| Test accuracy |", File.ReadAllText(Path.Combine(result.ReportDirectory!, "report.md")));
+    }
+
+    [Fact]
+    public void Compress_ValidationFractionAboveHalf_FailsNamingTheSetting()
+    {
+        var e = Assert.Throws<ConfigException>(() => Compress("big", Architectures.LeNet300100, """{ "validation": { "fraction": 0.6 } }"""));
+
+        Assert.Contains("validation.fraction must be in [0, 0.5] (is 0.6)", e.Message);
+    }
+
+    [Fact]
+    public void Compress_DefaultValidation_HoldsOutATenthAtMost5000()
+    {
+        Assert.Equal(5000, new ValidationConfig().CountFor(60000));
+        Assert.Equal(400, new ValidationConfig().CountFor(4000));
+        Assert.Equal(0, new ValidationConfig { Fraction = 0 }.CountFor(60000));
     }
 
     [Fact]
     public void Compress_SameSeedTwice_GivesTheSameBytes_AndAnotherSeedDoesNot()
     {
-        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
 
         CompressionResult a = Compress("a", Architectures.LeNet300100, Quick, seed: 9);
         CompressionResult b = Compress("b", Architectures.LeNet300100, Quick, seed: 9);
@@ -94,7 +135,7 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_InterruptedThenResumed_GivesTheSameBytesAsOneRun()
     {
-        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 2, "epochs": 1 }, "quantize": { "epochs": 2 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 2, "epochs": 1 }, "quantize": { "epochs": 2 } }""";
         CompressionResult whole = Compress("whole", Architectures.LeNet300100, Quick);
 
         // Stop after baseline + first prune round's retraining epoch (steps: 2 epochs, prune, epoch).
@@ -111,12 +152,12 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_OtherQuantizationSettings_StartFromThePrunedCheckpoint()
     {
-        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         string work = Path.Combine(_dir, "shared.work");
         Compress("linear", Architectures.LeNet300100, Quick, work: work);
 
         CompressionResult density = Compress("density", Architectures.LeNet300100,
-            """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1, "init": "Density", "bits": { "ip1": 3 } } }""", work: work);
+            """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1, "init": "Density", "bits": { "ip1": 3 } } }""", work: work);
 
         Assert.EndsWith("pruned.ckpt", density.ResumedFrom);
         DczInspection inspection = DczFile.Inspect(File.ReadAllBytes(density.OutputPath!));
@@ -127,7 +168,7 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_NoResume_IgnoresAMatchingCheckpoint()
     {
-        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 0 }, "quantize": { "epochs": 0 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 0 }, "quantize": { "epochs": 0 } }""";
         string work = Path.Combine(_dir, "w.work");
         Compress("first", Architectures.LeNet300100, Quick, work: work);
 
@@ -139,13 +180,13 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_LeNet5_WritesConvLayersThatTheRuntimeRuns()
     {
-        // LeNet-5 is ~30x the work of LeNet-300-100 per image: train on 1,000 images only.
+        // LeNet-5 is ~30x the work of LeNet-300-100 per image: train on 1,000 images only (of 1,200, 120 held out).
         // A barely trained ip1 is still near its uniform init, where the default quality (2σ) would
         // remove every weight; 1σ keeps ~40 %. conv2 and ip2 get milder thresholds than the
         // defaults too, as in ShortConfig.
-        const string Quick = """{ "baseline": { "epochs": 3 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "conv2": 1.4, "ip1": 1.0, "ip2": 1.2 } }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 3 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "conv2": 1.4, "ip1": 1.0, "ip2": 1.2 } }, "quantize": { "epochs": 1 } }""";
         string data = Path.Combine(_dir, "small");
-        Data.MnistSlice.Write(s_slice, data, 1000, 300);
+        Data.MnistSlice.Write(s_slice, data, 1200, 300);
 
         CompressionResult result = Compress("lenet5", Architectures.LeNet5, Quick, data: data);
 
@@ -159,7 +200,7 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_DsCnn_SameSeedTwice_GivesTheSameBytes_WithBatchNormsFolded()
     {
-        const string Quick = """{ "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         string data = SmallSlice();
 
         CompressionResult a = Compress("ds-a", Architectures.DsCnn, Quick, seed: 4, data: data);
@@ -182,7 +223,7 @@ public sealed class EndToEndTests : IDisposable
     [InlineData(3)] // after the first pruning: batch norms folded
     public void Compress_DsCnn_InterruptedThenResumed_GivesTheSameBytesAsOneRun(int stopAfter)
     {
-        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         string data = SmallSlice();
         CompressionResult whole = Compress("ds-whole", Architectures.DsCnn, Quick, data: data);
 
@@ -197,7 +238,7 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_AnotherArchitectureWithTheSameName_DoesNotResumeItsCheckpoint()
     {
-        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         static ArchitectureSpec Mlp(int hidden) => new(
             "mine", new[] { 784 }, new ArchitectureNode[] { new DenseNode("fc1", hidden), new ReLUNode(), new DenseNode("fc2", 10) },
             Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), new Preprocessing(1f / 255f, 0f, 1f));
@@ -215,21 +256,26 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
-    public void Compress_ArchitectureEndingInSoftmax_TrainsOnTheLogits_AndWritesProbabilities()
+    public void Compress_ArchitectureWithAnUnfoldableBatchNorm_EndingInSoftmax_WritesScaleShiftAndProbabilities()
     {
-        const string Quick = """{ "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
         ArchitectureSpec spec = ArchitectureFile.Parse("""
             {
               "name": "softmax-mlp", "inputShape": [784], "classLabels": ["0","1","2","3","4","5","6","7","8","9"],
               "preprocessing": { "scale": 0.00392156862745098 },
-              "nodes": [ { "op": "Dense", "name": "fc1", "outputs": 32 }, { "op": "Tanh" }, { "op": "Dense", "name": "fc2", "outputs": 10 }, { "op": "Softmax" } ]
+              "nodes": [
+                { "op": "Dense", "name": "fc1", "outputs": 32 }, { "op": "Tanh", "name": "tanh" },
+                { "op": "BatchNorm", "name": "bn" },
+                { "op": "Dense", "name": "fc2", "outputs": 10 }, { "op": "Softmax" }
+              ]
             }
             """, "softmax-mlp.json");
 
         CompressionResult result = Compress("softmax", spec, Quick, data: SmallSlice());
 
         DczModel model = DczFile.Read(File.ReadAllBytes(result.OutputPath!));
-        Assert.Equal(LayerKind.Softmax, model.Layers[^1].Kind);
+        // The batch norm reads a Tanh: nothing to fold into, so it ships as a per-channel scale and shift.
+        Assert.Equal(new[] { LayerKind.Dense, LayerKind.Tanh, LayerKind.ScaleShift, LayerKind.Dense, LayerKind.Softmax }, model.Layers.Select(l => l.Kind));
         Assert.True(model.Info.Metrics!.Accuracy > 0.6, $"accuracy {model.Info.Metrics.Accuracy}");
     }
 

@@ -161,7 +161,7 @@ public sealed class CultureAndAllocationTests
     [InlineData(unchecked((int)0xB8D1B717))]
     public void FloatLiteral_RoundTripsBits(int bits)
     {
-        string literal = DczGenerator.FloatLiteral(bits);
+        string literal = CodeText.Float(bits);
         Assert.EndsWith("f", literal);
         float parsed = float.Parse(literal.TrimEnd('f'), NumberStyles.Float, CultureInfo.InvariantCulture);
         Assert.Equal(bits, BitConverter.SingleToInt32Bits(parsed));

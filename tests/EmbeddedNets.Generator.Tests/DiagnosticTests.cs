@@ -24,7 +24,8 @@ public sealed class DiagnosticTests
     public void CorruptFile_BodyDamageWithValidChecksum_ReportsDcz001WithReaderContext()
     {
         byte[] bytes = Valid;
-        bytes[62] = 0x05; // inputs 5 instead of 4: the shape chain no longer fits
+        DczLayerInspection fc = DczFile.Inspect(bytes).Layers[0];
+        bytes[fc.Offset + fc.RecordHeaderBytes] = 0x05; // inputs 5 instead of 4: the shapes no longer fit
         DczFile.RewriteChecksum(bytes);
         AssertSingle("DCZ001", new ModelFile(Path, bytes), "layer 0 (fc, Dense)");
     }
@@ -33,7 +34,7 @@ public sealed class DiagnosticTests
     public void NewerFormatVersion_ReportsDcz002()
     {
         byte[] bytes = Valid;
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), DczFile.FormatVersion + 1);
         AssertSingle("DCZ002", new ModelFile(Path, bytes), "version");
     }
 
@@ -41,9 +42,9 @@ public sealed class DiagnosticTests
     public void UnknownOpTag_ReportsDcz002()
     {
         byte[] bytes = Valid;
-        bytes[57] = 0x07;
+        bytes[DczFile.Inspect(bytes).Layers[0].Offset] = 0x2A;
         DczFile.RewriteChecksum(bytes);
-        AssertSingle("DCZ002", new ModelFile(Path, bytes), "op tag 0x07");
+        AssertSingle("DCZ002", new ModelFile(Path, bytes), "op tag 0x2A");
     }
 
     [Theory]

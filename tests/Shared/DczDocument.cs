@@ -198,9 +198,6 @@ public sealed class DczDocument
     /// <summary>When set, written as the layer count instead of <see cref="Layers"/>' count.</summary>
     public ulong? LayerCountOverride { get; set; }
 
-    /// <summary>Every field of the file with where it is (the layer, −1 for metadata), for picking one to mutate.</summary>
-    public IEnumerable<(DczField Field, int Layer)> AllFields() => Slots().Select(s => (s.Field, s.Layer));
-
     /// <summary>
     /// Every field with where it is and how to replace it, for changing a field of a
     /// <see cref="ShallowClone"/>: replace it with its copy, then change the copy.

@@ -563,6 +563,25 @@ public static class DczTestModels
             new ModelInfo("", new[] { 3 }, new Preprocessing(2f, -1f, -0.5f), new[] { "", "猫", "😀" }, new RecordedMetrics("", 0, 0), "", ulong.MaxValue),
             new DczLayer[] { new DenseLayer("", 3, 3, Sampled(9, 1, 1, seed: 4), new float[] { -0f, 1e-30f, 3e30f }) });
         cases.Add(("empty and non-ASCII strings, seed 2^64 − 1", unicode));
+
+        // Graphs (format version 2): an output read twice by one layer, the model input read by
+        // several layers and by an Add, unshared weights that need fillers.
+        var twice = new DczModel(
+            new ModelInfo("twice", new[] { 3 }, Preprocessing.Identity, Digits(3), null, "EmbeddedNets.Tests", 2),
+            new DczLayer[] { new DenseLayer("fc", 3, 3, Sampled(9, 2, 2, seed: 5), new float[] { 1f, -1f, 0.5f }), new AddLayer("double", new[] { 0, 0 }) });
+        cases.Add(("add of a tensor with itself", twice));
+        var inputEverywhere = new DczModel(
+            new ModelInfo("input everywhere", new[] { 2, 3, 3 }, new Preprocessing(0.5f, new[] { 0.25f, -1f }, new[] { 2f, 0.5f }), Digits(18), null, "EmbeddedNets.Tests", 3),
+            new DczLayer[]
+            {
+                new AddLayer("self", new[] { DczLayer.ModelInput, DczLayer.ModelInput }),
+                new ScaleShiftLayer("bn", new[] { 2f, -0.5f }, new[] { 0f, 1f }, new[] { DczLayer.ModelInput }),
+                new AddLayer("sum", new[] { 0, 1 }),
+                new ReshapeLayer("flat", new[] { 18 }, new[] { 2 }),
+            });
+        cases.Add(("model input read by several layers, per-channel preprocessing", inputEverywhere));
+        var unsharedFillers = SparseWeights.Unshared(200, 2, new[] { 0, 1, 50, 199 }, new[] { -0f, 1.5f, -2.25f, float.MaxValue });
+        cases.Add(("unshared weights with fillers and a kept −0", Mlp(unsharedFillers, 20, 10)));
         return cases;
     }
 

@@ -50,6 +50,7 @@ public static class Cli
     internal static IReadOnlyList<DczCommand> CreateCommands() =>
     [
         new CompressCommand(),
+        new SensitivityCommand(),
         new ConvertCommand(),
         new InspectCommand(),
         new EvalCommand(),

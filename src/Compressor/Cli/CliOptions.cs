@@ -167,6 +167,24 @@ internal static class CliOptions
         CustomParser = r => ParseInt32(r, name, min, max),
     };
 
+    /// <summary>An optional number option (null when absent) accepting <paramref name="min"/>–<paramref name="max"/> (exclusive of <paramref name="min"/> when it is 0).</summary>
+    public static Option<double?> OptionalDouble(string name, string helpName, double min, double max, string description) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = r =>
+        {
+            string text = SingleToken(r);
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v <= max && (min == 0 ? v > 0 : v >= min))
+            {
+                return v;
+            }
+
+            r.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be a number {(min == 0 ? "above 0" : $"from {min}")} up to {max} (got '{text}')"));
+            return null;
+        },
+    };
+
     /// <summary>Integer parse with a message that names the option and the range, never a .NET type.</summary>
     public static int ParseInt32(ArgumentResult result, string name, int min, int max)
     {

@@ -11,6 +11,9 @@ public sealed class CompressionConfig
     /// <summary>Mini-batch size for every training stage.</summary>
     public int BatchSize { get; set; } = 64;
 
+    /// <summary>The validation split held out of the training set for every choice the run makes.</summary>
+    public ValidationConfig Validation { get; set; } = new();
+
     /// <summary>Dense training.</summary>
     public TrainingStageConfig Baseline { get; set; } = new();
 
@@ -22,6 +25,35 @@ public sealed class CompressionConfig
 
     /// <summary>How the .dcz is encoded.</summary>
     public EncodeConfig Encode { get; set; } = new();
+}
+
+/// <summary>
+/// The validation split: samples of the training set held out from training, picked by the run's
+/// seed. Every per-epoch accuracy, every pruning and quantization log line and every choice a
+/// search makes is measured on them; the test set is read only for the dense baseline's reported
+/// error and for the accuracy recorded in the written file.
+/// </summary>
+public sealed class ValidationConfig
+{
+    /// <summary>The default fraction held out.</summary>
+    public const double DefaultFraction = 0.1;
+
+    /// <summary>The default cap: 5,000 of MNIST's 60,000 training images, its customary validation split.</summary>
+    public const int DefaultMaxCount = 5000;
+
+    /// <summary>
+    /// Fraction of the training samples held out (0–0.5). 0 turns the split off: training then
+    /// sees every training sample and the per-epoch figures are measured on the test set, as
+    /// before the split existed.
+    /// </summary>
+    public double Fraction { get; set; } = DefaultFraction;
+
+    /// <summary>Most samples held out, whatever the fraction gives.</summary>
+    public int MaxCount { get; set; } = DefaultMaxCount;
+
+    /// <summary>Samples held out of <paramref name="trainingSamples"/>: the fraction (rounded down), at most <see cref="MaxCount"/>.</summary>
+    public int CountFor(int trainingSamples) =>
+        Fraction <= 0 ? 0 : (int)Math.Min(MaxCount, Math.Floor(Fraction * trainingSamples));
 }
 
 /// <summary>Learning-rate schedule over the epochs of one stage.</summary>

@@ -13,7 +13,6 @@ using EmbeddedNets.Compressor.Reporting;
 using EmbeddedNets.Compressor.Training;
 using EmbeddedNets.Format;
 using EmbeddedNets.Inference;
-using TorchSharp;
 
 namespace EmbeddedNets.Compressor.Pipeline;
 
@@ -104,7 +103,10 @@ public sealed class CompressionOptions
 /// <param name="WallSeconds">Wall time of this invocation.</param>
 /// <param name="TrainSeconds">Training time summed over this and any resumed earlier invocations.</param>
 /// <param name="ResumedFrom">Which checkpoint the run continued from, or null for a fresh start.</param>
-/// <param name="QuantizedAccuracy">Test accuracy (TorchSharp) right after k-means, before centroid fine-tuning, 0–1.</param>
+/// <param name="QuantizedAccuracy">Accuracy (TorchSharp) right after k-means, before centroid fine-tuning, 0–1, on the validation split (on the test set when the split is off).</param>
+/// <param name="ValidationCount">Images in the validation split (0 when it is off).</param>
+/// <param name="BaselineValidationAccuracy">Validation accuracy of the dense network (TorchSharp), 0–1; null when the split is off.</param>
+/// <param name="ValidationAccuracy">Validation accuracy of the written file (Runtime inference), 0–1; null when the split is off or the run stopped early.</param>
 public sealed record CompressionResult(
     string? OutputPath,
     string? ReportDirectory,
@@ -115,23 +117,46 @@ public sealed record CompressionResult(
     double WallSeconds,
     double TrainSeconds,
     string? ResumedFrom,
-    double? QuantizedAccuracy = null);
+    double? QuantizedAccuracy = null,
+    int ValidationCount = 0,
+    double? BaselineValidationAccuracy = null,
+    double? ValidationAccuracy = null);
 
 /// <summary>One epoch of training, as logged and kept in the checkpoint for the report.</summary>
-public sealed record EpochRecord(string Stage, int Round, int Epoch, int Epochs, double LearningRate, double Loss, double TestAccuracy, double Seconds);
+/// <param name="Stage">baseline, prune or quantize.</param>
+/// <param name="Round">Pruning round (1-based), 0 outside pruning.</param>
+/// <param name="Epoch">Epoch within the stage (1-based).</param>
+/// <param name="Epochs">Epochs of the stage.</param>
+/// <param name="LearningRate">The epoch's learning rate.</param>
+/// <param name="Loss">Mean training loss.</param>
+/// <param name="TestAccuracy">Test accuracy after the epoch, 0–1: set only when the run has no validation split (as runs before it existed did).</param>
+/// <param name="Seconds">Wall time of the epoch.</param>
+/// <param name="ValidationAccuracy">Validation accuracy after the epoch, 0–1; null when the run has no validation split.</param>
+public sealed record EpochRecord(string Stage, int Round, int Epoch, int Epochs, double LearningRate, double Loss, double? TestAccuracy, double Seconds, double? ValidationAccuracy = null)
+{
+    /// <summary>The accuracy measured after the epoch, on whichever split the run evaluates.</summary>
+    public double Accuracy => ValidationAccuracy ?? TestAccuracy ?? double.NaN;
+}
 
 /// <summary>
 /// The Deep Compression pipeline (Han, Mao &amp; Dally 2016) on TorchSharp: dense training,
 /// iterative magnitude pruning with retraining, per-layer k-means weight sharing with centroid
 /// fine-tuning, then the .dcz encoding (relative indices with fillers, Huffman) through the
 /// shared format code. The accuracy written into the file is measured by reading the written
-/// file back and running the Runtime's own inference on the whole test set.
+/// file back and running the Runtime's own inference on the whole test set. Everything measured
+/// along the way is measured on a validation split held out of the training set
+/// (<see cref="ValidationConfig"/>), so no choice depends on the test set.
 /// </summary>
 public static class CompressionPipeline
 {
-    private const string StateFile = "state.ckpt";
-    private const string BaselineFile = "baseline.ckpt";
-    private const string PrunedFile = "pruned.ckpt";
+    /// <summary>The checkpoint of the latest completed step.</summary>
+    internal const string StateFile = "state.ckpt";
+
+    /// <summary>The checkpoint of the trained dense network.</summary>
+    internal const string BaselineFile = "baseline.ckpt";
+
+    /// <summary>The checkpoint at the end of pruning and retraining.</summary>
+    internal const string PrunedFile = "pruned.ckpt";
 
     private static readonly JsonSerializerOptions s_headerJson = new() { WriteIndented = false };
 
@@ -150,96 +175,90 @@ public static class CompressionPipeline
     public static CompressionResult Run(CompressionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ProgressReporter progress = options.Progress ?? ProgressReporter.Plain(options.Log);
-        ArchitectureSpec arch = options.Architecture;
-        CompressionConfig config = options.Config;
-        string output = Path.GetFullPath(options.OutputPath);
-        string work = Path.GetFullPath(options.WorkDirectory ?? output + ".work");
-        string report = Path.GetFullPath(options.ReportDirectory ?? output + ".report");
-
-        Dataset data = options.Data
-            ?? (options.DataDirectory is string directory
-                ? DatasetLoader.LoadMnist(directory)
-                : throw new ArgumentException("CompressionOptions needs Data or DataDirectory", nameof(options)));
-        string testSetName = options.TestSetName ?? data.TestName;
-        progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"dcz compress: {arch.Name}, {data.Train.Count} training / {data.Test.Count} test samples, seed {options.Seed}, {options.Threads} thread(s)"));
-
-        torch.set_num_threads(options.Threads);
-        torch.random.manual_seed(unchecked((long)options.Seed));
-        InputPreprocessing preprocessing = options.Preprocessing ?? InputPreprocessing.From(arch.Preprocessing);
-        using var train = new TensorSet(data.Train, arch, preprocessing);
-        using var test = new TensorSet(data.Test, arch, preprocessing);
-        if (!train.CanShift && new TrainingStageConfig[] { config.Baseline, config.Prune, config.Quantize }.Any(stage => stage.Epochs > 0 && stage.ShiftPixels > 0))
-        {
-            throw new InvalidDataException($"{data.Train.Name}: the samples are feature vectors of shape {LabelledSet.Shape(data.Train.SampleShape)}, not images, so training cannot shift them; set shiftPixels to 0 in every stage of the config");
-        }
-
-        using var network = new SpecNetwork(arch);
-        options.InitialWeights?.LoadInto(network);
-        var states = network.Weighted.Select(w => new LayerState(w)).ToList();
+        using PipelineSession session = PipelineSession.Open(options);
+        ProgressReporter progress = session.Progress;
+        PipelineRun run = session.Run;
+        bool finished;
         try
         {
-            var run = new PipelineRun(options, config, network, states, train, test, progress, work, DataHash(data), preprocessing.ToString());
-            bool finished;
-            try
-            {
-                finished = run.Execute();
-                options.Cancellation.ThrowIfCancellationRequested();
-            }
-            catch (OperationCanceledException) when (options.Cancellation.IsCancellationRequested)
-            {
-                progress.Line(string.Create(CultureInfo.InvariantCulture,
-                    $"interrupted: {run.Header.Completed} of {run.StepCount} steps done and checkpointed in {work}; the same command resumes from there"));
-                throw;
-            }
-
-            if (!finished)
-            {
-                progress.Line($"stopped after step {options.StopAfterSteps}; checkpoint in {work}");
-                return new CompressionResult(null, null, 0, arch.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom);
-            }
-
-            // Encode, measure on the written bytes, write the final file. An interrupt is honoured
-            // up to the write of the .dcz; after it the run finishes its report.
-            DczModel model = WithPreprocessing(ChooseGapBits(new DczExporter(network, states, options.Seed), config), preprocessing.ToFormat());
+            finished = session.ExecuteThrough(PipelineStage.Complete);
             options.Cancellation.ThrowIfCancellationRequested();
-            byte[] draftBytes = DczFile.Write(model);
-            DczModel readBack = DczFile.Read(draftBytes);
-            progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test samples...");
-            int correct = RuntimeAccuracy.CountCorrect(CompactModel.Create(readBack), data.Test);
-            var metrics = new RecordedMetrics(testSetName, data.Test.Count, correct);
-            byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
-            if (!DczFile.Write(DczExporter.WithMetrics(DczFile.Read(finalBytes), metrics)).AsSpan().SequenceEqual(finalBytes))
-            {
-                throw new InvalidOperationException("the final file does not read back to the model that was measured");
-            }
-
-            options.Cancellation.ThrowIfCancellationRequested();
-
-            string? outDir = Path.GetDirectoryName(output);
-            if (outDir is not null)
-            {
-                Directory.CreateDirectory(outDir);
-            }
-
-            AtomicFile.WriteAllBytes(output, finalBytes);
-            DczInspection inspection = DczFile.Inspect(finalBytes);
-            progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference)"));
-
-            var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy);
-            ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList()));
-            progress.Line($"report: {Path.Combine(report, "report.md")}");
-            return result;
         }
-        finally
+        catch (OperationCanceledException) when (options.Cancellation.IsCancellationRequested)
         {
-            foreach (LayerState s in states)
-            {
-                s.Dispose();
-            }
+            progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"interrupted: {run.Header.Completed} of {run.StepCount} steps done and checkpointed in {session.WorkDirectory}; the same command resumes from there"));
+            throw;
         }
+
+        if (!finished)
+        {
+            progress.Line($"stopped after step {options.StopAfterSteps}; checkpoint in {session.WorkDirectory}");
+            return new CompressionResult(null, null, 0, session.Architecture.DenseFloat32Bytes, null, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom,
+                ValidationCount: session.Split.Validation?.Count ?? 0, BaselineValidationAccuracy: run.Header.BaselineValidationAccuracy);
+        }
+
+        return WriteFile(session);
+    }
+
+    /// <summary>
+    /// Encodes the finished network of <paramref name="session"/>, measures the written bytes with
+    /// the Runtime's inference (test set for the recorded accuracy, validation split beside it),
+    /// writes the .dcz and its report.
+    /// </summary>
+    internal static CompressionResult WriteFile(PipelineSession session)
+    {
+        CompressionOptions options = session.Options;
+        ProgressReporter progress = session.Progress;
+        PipelineRun run = session.Run;
+        ArchitectureSpec arch = session.Architecture;
+        CompressionConfig config = session.Config;
+        IReadOnlyList<LayerState> states = session.States;
+        Dataset data = session.Data;
+        ValidationSplit split = session.Split;
+        string output = Path.GetFullPath(options.OutputPath);
+        string work = session.WorkDirectory;
+        string report = Path.GetFullPath(options.ReportDirectory ?? output + ".report");
+
+        // Encode, measure on the written bytes, write the final file. An interrupt is honoured
+        // up to the write of the .dcz; after it the run finishes its report.
+        DczModel model = WithPreprocessing(ChooseGapBits(new DczExporter(session.Network, states, options.Seed), config), session.Preprocessing.ToFormat());
+        options.Cancellation.ThrowIfCancellationRequested();
+        byte[] draftBytes = DczFile.Write(model);
+        DczModel readBack = DczFile.Read(draftBytes);
+        progress.Line($"measuring the written file with the Runtime's inference on {data.Test.Count} test samples...");
+        int correct = RuntimeAccuracy.CountCorrect(CompactModel.Create(readBack), data.Test);
+        var metrics = new RecordedMetrics(options.TestSetName ?? data.TestName, data.Test.Count, correct);
+        byte[] finalBytes = DczFile.Write(DczExporter.WithMetrics(readBack, metrics));
+        if (!DczFile.Write(DczExporter.WithMetrics(DczFile.Read(finalBytes), metrics)).AsSpan().SequenceEqual(finalBytes))
+        {
+            throw new InvalidOperationException("the final file does not read back to the model that was measured");
+        }
+
+        options.Cancellation.ThrowIfCancellationRequested();
+
+        string? outDir = Path.GetDirectoryName(output);
+        if (outDir is not null)
+        {
+            Directory.CreateDirectory(outDir);
+        }
+
+        AtomicFile.WriteAllBytes(output, finalBytes);
+        DczInspection inspection = DczFile.Inspect(finalBytes);
+        double? validationAccuracy = null;
+        if (split.Validation is LabelledSet held)
+        {
+            validationAccuracy = (double)RuntimeAccuracy.CountCorrect(CompactModel.Create(readBack), held) / held.Count;
+        }
+
+        progress.Line(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference){(validationAccuracy is double va ? $", validation accuracy {va * 100:F2} %" : string.Empty)}"));
+
+        var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy,
+            split.Validation?.Count ?? 0, run.Header.BaselineValidationAccuracy, validationAccuracy);
+        ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList()));
+        progress.Line($"report: {Path.Combine(report, "report.md")}");
+        return result;
     }
 
     /// <summary>
@@ -278,7 +297,15 @@ public static class CompressionPipeline
         return exporter.Build(widths);
     }
 
-    private static string DataHash(Dataset data)
+    /// <summary>
+    /// The run's validation split: <see cref="ValidationConfig"/> of the training set, picked by
+    /// the seed. A training set too small for the fraction to hold out one sample gets none (the
+    /// run then logs test-set figures, and the sensitivity analysis and the search refuse it).
+    /// </summary>
+    internal static ValidationSplit Split(LabelledSet train, ValidationConfig validation, ulong seed) =>
+        ValidationSplit.Create(train, validation.CountFor(train.Count), seed);
+
+    internal static string DataHash(Dataset data)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (LabelledSet set in new[] { data.Train, data.Test })
@@ -296,13 +323,13 @@ public static class CompressionPipeline
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private static DczModel WithPreprocessing(DczModel model, Preprocessing preprocessing)
+    internal static DczModel WithPreprocessing(DczModel model, Preprocessing preprocessing)
     {
         ModelInfo i = model.Info;
         return new DczModel(new ModelInfo(i.Name, i.InputShape, preprocessing, i.ClassLabels, i.Metrics, i.Producer, i.Seed), model.Layers);
     }
 
-    private static string Hash(params string[] parts) =>
+    internal static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", parts))));
 
     private static Dictionary<string, float[]>? LoadWeights(string work, string file, IReadOnlyList<LayerState> states)
@@ -335,8 +362,13 @@ public static class CompressionPipeline
 
         public Dictionary<string, double> BaselineStd { get; set; } = new(StringComparer.Ordinal);
 
+        /// <summary>Test accuracy of the dense network (reported beside the paper's baselines; nothing is chosen by it).</summary>
         public double? BaselineAccuracy { get; set; }
 
+        /// <summary>Validation accuracy of the dense network; null without a validation split.</summary>
+        public double? BaselineValidationAccuracy { get; set; }
+
+        /// <summary>Accuracy right after k-means on the evaluation split (validation, or test without a split).</summary>
         public double? QuantizedAccuracy { get; set; }
 
         /// <summary>True once dense training has ended: batch norms are folded or frozen in the saved tensors.</summary>
@@ -354,13 +386,14 @@ public static class CompressionPipeline
     private readonly record struct Step(StepKind Kind, string Stage, int Round, int Epoch, int Epochs);
 
     /// <summary>The state of one invocation: the plan of steps, the checkpoints, the training loop.</summary>
-    private sealed class PipelineRun
+    internal sealed class PipelineRun
     {
         private readonly CompressionOptions _options;
         private readonly CompressionConfig _config;
         private readonly SpecNetwork _network;
         private readonly IReadOnlyList<LayerState> _states;
         private readonly TensorSet _train;
+        private readonly TensorSet? _validation;
         private readonly TensorSet _test;
         private readonly ProgressReporter _progress;
         private readonly Trainer _trainer;
@@ -372,13 +405,14 @@ public static class CompressionPipeline
         private readonly string _pruneKey;
         private readonly string _fullKey;
 
-        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet test, ProgressReporter progress, string work, string dataHash, string preprocessing)
+        public PipelineRun(CompressionOptions options, CompressionConfig config, SpecNetwork network, IReadOnlyList<LayerState> states, TensorSet train, TensorSet? validation, TensorSet test, ProgressReporter progress, string work, string dataHash, string preprocessing)
         {
             _options = options;
             _config = config;
             _network = network;
             _states = states;
             _train = train;
+            _validation = validation;
             _test = test;
             _progress = progress;
             _work = work;
@@ -410,8 +444,11 @@ public static class CompressionPipeline
             // exactly when it is the state this configuration would reach (e.g. a run with other
             // quantization settings starts from the same pruned network). The architecture counts
             // whole (its fingerprint hashes every node, attribute and input), not by its name.
+            // The validation split enters only when it is on, so runs without one keep the keys
+            // (and checkpoints) they had before it existed.
             string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
-            _baselineKey = Hash(
+            var baselineParts = new List<string>
+            {
                 "dcz-v2",
                 options.Architecture.Fingerprint,
                 options.InitialWeights?.Fingerprint ?? "default-initialisation",
@@ -419,24 +456,54 @@ public static class CompressionPipeline
                 dataHash,
                 preprocessing,
                 config.BatchSize.ToString(CultureInfo.InvariantCulture),
-                Json(config.Baseline));
+                Json(config.Baseline),
+            };
+            if (validation is not null)
+            {
+                baselineParts.Add("validation " + validation.Count.ToString(CultureInfo.InvariantCulture));
+            }
+
+            _baselineKey = Hash(baselineParts.ToArray());
             _pruneKey = Hash(_baselineKey, Json(config.Prune));
             _fullKey = Hash(_pruneKey, Json(config.Quantize));
         }
 
         public CheckpointHeader Header { get; private set; } = new();
 
-        public string? ResumedFrom { get; private set; }
+        /// <summary>Identifies the dense network this run trains (architecture, seed, data, validation split, baseline settings).</summary>
+        public string BaselineKey => _baselineKey;
+
+        /// <summary>Steps of the plan up to the end of dense training.</summary>
+        public int BaselineEnd => _baselineEnd;
+
+        /// <summary>Steps of the plan up to the end of pruning and retraining.</summary>
+        public int PruneEnd => _pruneEnd;
 
         /// <summary>Steps of the plan (epochs, prune and quantize actions).</summary>
         public int StepCount => _plan.Count;
 
-        /// <summary>Runs the plan from wherever a checkpoint leaves it; false when stopped early.</summary>
-        public bool Execute()
+        /// <summary>The training loop over this run's network.</summary>
+        public Trainer Trainer => _trainer;
+
+        /// <summary>The split every choice and log line is measured on: validation, or test when the split is off.</summary>
+        private TensorSet Evaluation => _validation ?? _test;
+
+        /// <summary>How log lines name <see cref="Evaluation"/>.</summary>
+        private string EvaluationName => _validation is null ? "test" : "validation";
+
+        public string? ResumedFrom { get; private set; }
+
+        /// <summary>
+        /// Runs the plan from wherever a checkpoint leaves it up to step <paramref name="end"/>
+        /// (exclusive; the whole plan by default); false when <see cref="CompressionOptions.StopAfterSteps"/> stopped it first.
+        /// A checkpoint past <paramref name="end"/> is not resumed from.
+        /// </summary>
+        public bool Execute(int? end = null)
         {
+            int last = end ?? _plan.Count;
             if (_options.Resume)
             {
-                TryResume();
+                TryResume(last);
             }
             else
             {
@@ -445,6 +512,10 @@ public static class CompressionPipeline
 
             Directory.CreateDirectory(_work);
             int total = _plan.Count;
+            if (Header.Completed > last)
+            {
+                throw new InvalidOperationException($"the run is at step {Header.Completed}, past step {last}");
+            }
             double stepSeconds = 0;
             int timedSteps = 0;
             if (Header.Completed == 0 && _baselineEnd == 0)
@@ -452,7 +523,7 @@ public static class CompressionPipeline
                 FinishBaseline();
             }
 
-            for (int i = Header.Completed; i < total; i++)
+            for (int i = Header.Completed; i < last; i++)
             {
                 if (_options.StopAfterSteps is int stop && i >= stop)
                 {
@@ -528,13 +599,18 @@ public static class CompressionPipeline
                 Header.BaselineAccuracy = (double)correct / _test.Count;
             }
 
+            if (_validation is not null && Header.BaselineValidationAccuracy is null)
+            {
+                Header.BaselineValidationAccuracy = (double)_trainer.CountCorrect(_validation) / _validation.Count;
+            }
+
             foreach (LayerState s in _states)
             {
                 Header.BaselineStd[s.Name] = Pruner.StandardDeviation(s.Layer.Weight);
             }
 
             _progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"dense baseline: test accuracy {Header.BaselineAccuracy * 100:F2} % (error {(1 - Header.BaselineAccuracy) * 100:F2} %)"));
+                $"dense baseline: test accuracy {Header.BaselineAccuracy * 100:F2} % (error {(1 - Header.BaselineAccuracy) * 100:F2} %){(Header.BaselineValidationAccuracy is double v ? $", validation accuracy {v * 100:F2} %" : string.Empty)}"));
             Save(BaselineFile, WithKey(_baselineKey));
         }
 
@@ -552,10 +628,15 @@ public static class CompressionPipeline
             archive.Save(Path.Combine(_work, file));
         }
 
-        private void TryResume()
+        private void TryResume(int last)
         {
             foreach ((string file, string key, int completed) in new[] { (StateFile, _fullKey, -1), (PrunedFile, _pruneKey, _pruneEnd), (BaselineFile, _baselineKey, _baselineEnd) })
             {
+                if (completed > last)
+                {
+                    continue;
+                }
+
                 string path = Path.Combine(_work, file);
                 if (!File.Exists(path))
                 {
@@ -575,7 +656,7 @@ public static class CompressionPipeline
                     continue;
                 }
 
-                if (header is null || header.Key != key || header.Format != 1)
+                if (header is null || header.Key != key || header.Format != 1 || (completed < 0 && header.Completed > last))
                 {
                     continue;
                 }
@@ -666,13 +747,15 @@ public static class CompressionPipeline
                 double perEpoch = fraction > 0.05 ? spent / fraction : meanStepSeconds;
                 _progress.Live(label, fraction, (perEpoch * (1 - fraction)) + (perEpoch * (remainingEpochs - 1)));
             });
-            int correct = _trainer.CountCorrect(_test);
+            int correct = _trainer.CountCorrect(Evaluation);
             double seconds = _progress.Elapsed - start;
-            double accuracy = (double)correct / _test.Count;
-            Header.History.Add(new EpochRecord(step.Stage, step.Round, step.Epoch + 1, step.Epochs, lr, loss, accuracy, seconds));
+            double accuracy = (double)correct / Evaluation.Count;
+            Header.History.Add(_validation is null
+                ? new EpochRecord(step.Stage, step.Round, step.Epoch + 1, step.Epochs, lr, loss, accuracy, seconds)
+                : new EpochRecord(step.Stage, step.Round, step.Epoch + 1, step.Epochs, lr, loss, null, seconds, accuracy));
             double left = seconds * (remainingEpochs - 1);
             _progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"{label,-28} lr {lr:F5}  loss {loss:F4}  test {accuracy * 100:F2} %  {seconds:F1} s  elapsed {ProgressReporter.Duration(_progress.Elapsed)}  left ~{ProgressReporter.Duration(left)}"));
+                $"{label,-28} lr {lr:F5}  loss {loss:F4}  {(_validation is null ? "test" : "val")} {accuracy * 100:F2} %  {seconds:F1} s  elapsed {ProgressReporter.Duration(_progress.Elapsed)}  left ~{ProgressReporter.Duration(left)}"));
         }
 
         private void Prune(int round)
@@ -692,9 +775,9 @@ public static class CompressionPipeline
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Name} {kept * 100.0 / all:F1} % kept (q {q:F3}, |w| ≥ {threshold:G4})"));
             }
 
-            int correct = _trainer.CountCorrect(_test);
+            int correct = _trainer.CountCorrect(Evaluation);
             string line = string.Create(CultureInfo.InvariantCulture,
-                $"prune {round}/{_config.Prune.Iterations}: {string.Join(", ", parts)}; test {correct * 100.0 / _test.Count:F2} % before retraining");
+                $"prune {round}/{_config.Prune.Iterations}: {string.Join(", ", parts)}; {EvaluationName} {correct * 100.0 / Evaluation.Count:F2} % before retraining");
             Header.PruneLog.Add(line);
             _progress.Line(line);
         }
@@ -711,10 +794,10 @@ public static class CompressionPipeline
                     $"{s.Name} {r.Centroids.Length} centroids ({bits} bits, {r.Iterations} iterations{(r.Converged ? string.Empty : ", capped")})"));
             }
 
-            int correct = _trainer.CountCorrect(_test);
-            Header.QuantizedAccuracy = (double)correct / _test.Count;
+            int correct = _trainer.CountCorrect(Evaluation);
+            Header.QuantizedAccuracy = (double)correct / Evaluation.Count;
             string line = string.Create(CultureInfo.InvariantCulture,
-                $"quantize ({_config.Quantize.Init} init): {string.Join(", ", parts)}; test {correct * 100.0 / _test.Count:F2} % before fine-tuning");
+                $"quantize ({_config.Quantize.Init} init): {string.Join(", ", parts)}; {EvaluationName} {correct * 100.0 / Evaluation.Count:F2} % before fine-tuning");
             Header.PruneLog.Add(line);
             _progress.Line(line);
         }

@@ -232,6 +232,8 @@ public static class ConfigLoader
         }
 
         Check(c.BatchSize is >= 1 and <= 65536, $"batchSize must be 1–65536 (is {c.BatchSize})");
+        Check(c.Validation.Fraction is >= 0 and <= 0.5, $"validation.fraction must be in [0, 0.5] (is {F(c.Validation.Fraction)})");
+        Check(c.Validation.MaxCount >= 1, $"validation.maxCount must be ≥ 1 (is {c.Validation.MaxCount})");
         Stage(c.Baseline, "baseline");
         Stage(c.Prune, "prune");
         Stage(c.Quantize, "quantize");

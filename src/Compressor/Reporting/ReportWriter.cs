@@ -53,8 +53,21 @@ internal static class ReportWriter
         }
 
         Line($"- Output: `{Path.GetFileName(r.OutputPath)}`, {r.FileBytes:N0} bytes; dense float32 weights + biases {r.DenseBytes:N0} bytes → **{(double)r.DenseBytes / r.FileBytes:F1}× smaller**");
-        Line($"- Dense baseline (TorchSharp): test accuracy {r.BaselineAccuracy * 100:F2} % (error {(1 - r.BaselineAccuracy) * 100:F2} %)");
+        if (r.ValidationCount > 0)
+        {
+            Line($"- Validation split: {r.ValidationCount:N0} training samples held out (picked by the seed); every per-epoch and per-stage figure below is measured on them, and the test set is read only for the baseline's test error and the accuracy recorded in the file");
+        }
+        else
+        {
+            Line($"- No validation split (validation.fraction 0): training saw every training sample, and the per-epoch and per-stage figures below are measured on the test set");
+        }
+
+        Line($"- Dense baseline (TorchSharp): {(r.BaselineValidationAccuracy is double bv ? $"validation accuracy {bv * 100:F2} %, " : string.Empty)}test accuracy {r.BaselineAccuracy * 100:F2} % (error {(1 - r.BaselineAccuracy) * 100:F2} %)");
         Line($"- {InspectionTable.AccuracyLine(r.Metrics)} — measured by reading the written file back and running the Runtime's C# inference");
+        if (r.ValidationAccuracy is double va)
+        {
+            Line($"- Validation accuracy of the written file (Runtime inference): {va * 100:F2} % (error {(1 - va) * 100:F2} %)");
+        }
         Line($"- Seed {o.Seed}, {o.Threads} TorchSharp thread(s); wall time of this invocation {ProgressReporter.Duration(r.WallSeconds)}, training time over all invocations {ProgressReporter.Duration(r.TrainSeconds)}{(r.ResumedFrom is null ? string.Empty : $" (resumed from `{Path.GetFileName(r.ResumedFrom)}`)")}");
         sb.AppendLine();
         sb.AppendLine("## Per-layer table (as `dcz inspect` prints it)");
@@ -84,11 +97,13 @@ internal static class ReportWriter
         }
 
         sb.AppendLine();
-        sb.AppendLine("| Stage | Round | Epoch | Learning rate | Loss | Test accuracy | Seconds |");
+        sb.AppendLine(r.ValidationCount > 0
+            ? "| Stage | Round | Epoch | Learning rate | Loss | Validation accuracy | Seconds |"
+            : "| Stage | Round | Epoch | Learning rate | Loss | Test accuracy | Seconds |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (EpochRecord e in input.History)
         {
-            Line($"| {e.Stage} | {(e.Round > 0 ? e.Round.ToString(CultureInfo.InvariantCulture) : string.Empty)} | {e.Epoch}/{e.Epochs} | {e.LearningRate:G4} | {e.Loss:F4} | {e.TestAccuracy * 100:F2} % | {e.Seconds:F1} |");
+            Line($"| {e.Stage} | {(e.Round > 0 ? e.Round.ToString(CultureInfo.InvariantCulture) : string.Empty)} | {e.Epoch}/{e.Epochs} | {e.LearningRate:G4} | {e.Loss:F4} | {e.Accuracy * 100:F2} % | {e.Seconds:F1} |");
         }
 
         sb.AppendLine();
@@ -117,9 +132,22 @@ internal static class ReportWriter
             w.WriteNumber("baselineAccuracy", Math.Round(r.BaselineAccuracy * 100, 4));
             w.WriteNumber("testAccuracy", Math.Round((r.Metrics?.Accuracy ?? 0) * 100, 4));
             w.WriteNumber("testCount", r.Metrics?.Count ?? 0);
+            w.WriteNumber("validationCount", r.ValidationCount);
+            if (r.BaselineValidationAccuracy is double bv)
+            {
+                w.WriteNumber("baselineValidationAccuracy", Math.Round(bv * 100, 4));
+            }
+
+            if (r.ValidationAccuracy is double va)
+            {
+                w.WriteNumber("validationAccuracy", Math.Round(va * 100, 4));
+            }
+
             if (r.QuantizedAccuracy is double q)
             {
+                // Measured on the validation split when there is one, else on the test set.
                 w.WriteNumber("quantizedAccuracyBeforeFineTuning", Math.Round(q * 100, 4));
+                w.WriteString("quantizedAccuracySplit", r.ValidationCount > 0 ? "validation" : "test");
             }
 
             w.WriteNumber("wallSeconds", Math.Round(r.WallSeconds, 1));

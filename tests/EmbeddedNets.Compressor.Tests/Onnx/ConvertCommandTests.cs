@@ -6,6 +6,8 @@ using static EmbeddedNets.Compressor.Tests.Onnx.OnnxModels;
 
 namespace EmbeddedNets.Compressor.Tests.Onnx;
 
+/// <summary>dcz convert, and dcz compress/eval on ONNX models and other data (compress trains: the torch collection).</summary>
+[Collection("torch")]
 public sealed class ConvertCommandTests : IDisposable
 {
     private static readonly string s_slice = Path.Combine(AppContext.BaseDirectory, "mnist-slice");
@@ -123,6 +125,24 @@ public sealed class ConvertCommandTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Contains($"ONNX file '{Out("none.onnx")}' does not exist", err);
+    }
+
+    [Fact]
+    public void Compress_OnnxModel_TrainsNoBaselineAndWritesACompressedFile()
+    {
+        string config = Out("short.json");
+        File.WriteAllText(config, """{ "prune": { "iterations": 1, "epochs": 1, "learningRate": 0.005 }, "quantize": { "epochs": 1 } }""");
+        string output = Out("mlp-compressed.dcz");
+
+        (int code, string stdout, string err) = Run("compress", "--model", Fixture("mlp-bn.onnx"), "--data", s_slice, "--out", output,
+            "--scale", "1/255", "--mean", "0.1307", "--std", "0.3081", "--config", config);
+
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("baseline epoch", stdout);
+        Assert.Matches(@"dense baseline: test accuracy 97\.\d\d %", stdout);
+        DczModel model = DczFile.Read(File.ReadAllBytes(output));
+        Assert.Equal("mlp-bn", model.Info.Name);
+        Assert.True(model.Info.Metrics!.Accuracy > 0.9);
     }
 
     [Fact]

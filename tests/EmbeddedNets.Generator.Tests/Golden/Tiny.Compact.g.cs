@@ -6,11 +6,15 @@ namespace Test.Models
 {
     /// <summary>
     /// The model <c>tiny</c>, compiled in from <c>tiny.dcz</c> (Compact mode): 4 inputs [4] → 2 classes.
-    /// <para>Size: 93 bytes compressed (.dcz) versus 40 bytes of dense float32 weights and biases: compression ratio 0.4×. 4 of 8 weights kept.</para>
+    /// <para>Size: 154 bytes compressed (.dcz) versus 80 bytes of dense float32 weights and biases: compression ratio 0.5×. 6 of 16 weights kept.</para>
     /// <para>Recorded accuracy: 75.00 % (3 of 4 on demo), measured by running the written file through the Runtime's inference.</para>
     /// <para>Layers:<br/>
-    /// fc: Dense 4→2, 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 36 bytes<br/>
+    /// fc: Dense 4→2, [4]→[2], 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 38 bytes<br/>
+    /// relu: ReLU, [2]→[2]<br/>
+    /// skip: Dense 4→2, [4]→[2] (reads input), 25.0 % kept (2 of 8), unshared float32 weights + 2.5 index bits, 40 bytes<br/>
+    /// sum: Add, [2] + [2]→[2] (reads relu, skip)<br/>
     /// </para>
+    /// <para>What each weighted layer is made of (its shared weights and Huffman code lengths): <see cref="FcCodebook"/>, <see cref="FcWeightCodeLengths"/>, <see cref="FcGapCodeLengths"/>; <see cref="SkipCodebook"/>, <see cref="SkipWeightCodeLengths"/>, <see cref="SkipGapCodeLengths"/>.</para>
     /// </summary>
     /// <remarks>
     /// Thread-safe. After a thread's first call, <c>Predict</c> allocates nothing. Results are bit-identical to
@@ -34,23 +38,23 @@ namespace Test.Models
         /// <summary>How the layers were compiled: <c>Compact</c> (decoded once at first use) or <c>Unrolled</c> (weights as code).</summary>
         public const string EmissionMode = "Compact";
 
-        /// <summary>Size of the compressed model (the .dcz file): 93 bytes.</summary>
-        public const long PayloadBytes = 93;
+        /// <summary>Size of the compressed model (the .dcz file): 154 bytes.</summary>
+        public const long PayloadBytes = 154;
 
-        /// <summary>What the weights and biases take as plain float32 arrays: 40 bytes.</summary>
-        public const long DenseBytes = 40;
+        /// <summary>What the weights and biases take as plain float32 arrays: 80 bytes.</summary>
+        public const long DenseBytes = 80;
 
         /// <summary>Bytes of model data embedded in the assembly as a string literal (the .dcz payload, padded to even; 0 in Unrolled mode, where the weights are code).</summary>
-        public const long EmbeddedBytes = 94;
+        public const long EmbeddedBytes = 154;
 
-        /// <summary><see cref="DenseBytes"/> / <see cref="PayloadBytes"/>: 0.4.</summary>
-        public const double CompressionRatio = 0.43010752688172044d;
+        /// <summary><see cref="DenseBytes"/> / <see cref="PayloadBytes"/>: 0.5.</summary>
+        public const double CompressionRatio = 0.5194805194805194d;
 
-        /// <summary>Weight positions of all weighted layers before pruning: 8.</summary>
-        public const long DenseWeightCount = 8;
+        /// <summary>Weight positions of all weighted layers before pruning: 16.</summary>
+        public const long DenseWeightCount = 16;
 
-        /// <summary>Weights kept after pruning (nonzero): 4.</summary>
-        public const long KeptWeightCount = 4;
+        /// <summary>Weights kept after pruning (nonzero): 6.</summary>
+        public const long KeptWeightCount = 6;
 
         /// <summary>True when the model ends in softmax, so <c>Predict(input, scores)</c> writes class probabilities; false when it writes logits.</summary>
         public const bool ScoresAreProbabilities = false;
@@ -70,14 +74,21 @@ namespace Test.Models
         /// <summary>Recorded accuracy: 75.00 % (3 of 4 on demo), measured by running the written file through the Runtime's inference. As a fraction in [0, 1]; NaN when none was recorded.</summary>
         public const double RecordedAccuracy = 3d / 4d;
 
-        /// <summary>Preprocessing: input = (raw × <see cref="PreprocessScale"/> − <see cref="PreprocessMean"/>) / <see cref="PreprocessStd"/>.</summary>
+        /// <summary>
+        /// Preprocessing: <c>input[i] = (raw[i] × PreprocessScale − PreprocessMean[c]) / PreprocessStd[c]</c> in float32, where <c>c</c> is
+        /// element <c>i</c>'s channel. <see cref="PreprocessMean"/> and <see cref="PreprocessStd"/> hold either one value (every element
+        /// uses it) or one per channel of the input's first dimension; this model's hold one value for every input element.
+        /// </summary>
         public const float PreprocessScale = 1f;
 
-        /// <summary>Subtracted after scaling; see <see cref="PreprocessScale"/>.</summary>
-        public const float PreprocessMean = 0f;
+        /// <summary>Subtracted after scaling: one value for every input element; see <see cref="PreprocessScale"/>.</summary>
+        public static global::System.ReadOnlySpan<float> PreprocessMean => new float[] { 0f };
 
-        /// <summary>Divisor applied last; see <see cref="PreprocessScale"/>.</summary>
-        public const float PreprocessStd = 1f;
+        /// <summary>Divisor applied last: one value for every input element; see <see cref="PreprocessScale"/>.</summary>
+        public static global::System.ReadOnlySpan<float> PreprocessStd => new float[] { 1f };
+
+        /// <summary>Inputs per preprocessing channel (all of them when the preprocessing is uniform).</summary>
+        private const int PreprocessPlaneLength = 1;
 
         /// <summary>Shape of one input sample: [4].</summary>
         public static global::System.ReadOnlySpan<int> InputShape => new int[] { 4 };
@@ -89,11 +100,32 @@ namespace Test.Models
             "yes",
         });
 
-        /// <summary>One line per layer: op, shapes, kept weights, shared weights, bits per weight, bytes.</summary>
+        /// <summary>One line per layer: op, attributes, shapes, kept weights, shared weights, bits per weight, bytes.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<string> Layers { get; } = new global::System.Collections.ObjectModel.ReadOnlyCollection<string>(new string[]
         {
-            "fc: Dense 4\u21922, 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 36 bytes",
+            "fc: Dense 4\u21922, [4]\u2192[2], 50.0 % kept (4 of 8), 2 shared weights, Huffman 1.8 bits/weight + 1.3 index bits, 38 bytes",
+            "relu: ReLU, [2]\u2192[2]",
+            "skip: Dense 4\u21922, [4]\u2192[2] (reads input), 25.0 % kept (2 of 8), unshared float32 weights + 2.5 index bits, 40 bytes",
+            "sum: Add, [2] + [2]\u2192[2] (reads relu, skip)",
         });
+
+        /// <summary>Layer 0 (fc, Dense 4→2): the 2 shared weights (the codebook), in index order; 8 bytes in the file.</summary>
+        public static global::System.ReadOnlySpan<float> FcCodebook => new float[] { -0.5f, 0.5f };
+
+        /// <summary>Layer 0 (fc, Dense 4→2): the Huffman code length in bits of each of the 3 weight-stream symbols (codebook indices 0–1, then the filler that bridges long gaps; 0 = the symbol does not occur). In the file: this table 3 bytes, the coded weight stream 1 byte.</summary>
+        public static global::System.ReadOnlySpan<byte> FcWeightCodeLengths => new byte[] { 2, 1, 2 };
+
+        /// <summary>Layer 0 (fc, Dense 4→2): the Huffman code length in bits of each of the 2 gap symbols (relative index 0–1; 0 = the gap does not occur). In the file: this table 2 bytes, the coded gap stream 1 byte.</summary>
+        public static global::System.ReadOnlySpan<byte> FcGapCodeLengths => new byte[] { 1, 1 };
+
+        /// <summary>Layer 2 (skip, Dense 4→2): empty — the layer's weights are not shared (each kept weight is stored as float32), so it has no codebook.</summary>
+        public static global::System.ReadOnlySpan<float> SkipCodebook => new float[] { };
+
+        /// <summary>Layer 2 (skip, Dense 4→2): empty — unshared weights are stored as float32, not Huffman-coded (12 bytes in the file).</summary>
+        public static global::System.ReadOnlySpan<byte> SkipWeightCodeLengths => new byte[] { };
+
+        /// <summary>Layer 2 (skip, Dense 4→2): the Huffman code length in bits of each of the 4 gap symbols (relative index 0–3; 0 = the gap does not occur). In the file: this table 4 bytes, the coded gap stream 1 byte.</summary>
+        public static global::System.ReadOnlySpan<byte> SkipGapCodeLengths => new byte[] { 2, 2, 0, 1 };
 
         /// <summary>Runs the model on one sample and returns the index of the highest score (the first when several are equal).</summary>
         /// <exception cref="global::System.ArgumentException"><paramref name="input"/> does not hold <see cref="InputLength"/> values.</exception>
@@ -120,13 +152,13 @@ namespace Test.Models
             return ModelHolder.Model.Predict(pixels);
         }
 
-        /// <summary>The recorded preprocessing: <c>input[i] = (raw[i] × PreprocessScale − PreprocessMean) / PreprocessStd</c>, in float32.</summary>
+        /// <summary>The recorded preprocessing: <c>input[i] = (raw[i] × PreprocessScale − PreprocessMean[c]) / PreprocessStd[c]</c> in float32, <c>c</c> being element <c>i</c>'s channel (see <see cref="PreprocessScale"/>).</summary>
         /// <exception cref="global::System.ArgumentException">A span does not hold <see cref="InputLength"/> values.</exception>
         public static void Preprocess(global::System.ReadOnlySpan<byte> raw, global::System.Span<float> input)
         {
             CheckLength(raw.Length, InputLength, nameof(raw));
             CheckLength(input.Length, InputLength, nameof(input));
-            global::EmbeddedNets.Inference.SparseKernels.Preprocess(raw, PreprocessScale, PreprocessMean, PreprocessStd, input);
+            global::EmbeddedNets.Inference.LayerKernels.Preprocess(raw, PreprocessScale, PreprocessMean, PreprocessStd, PreprocessPlaneLength, input);
         }
 
         /// <summary>
@@ -165,7 +197,7 @@ namespace Test.Models
         private static int Classify(global::System.ReadOnlySpan<float> input) => ModelHolder.Model.Predict(input);
 
         /// <summary>The .dcz file's bytes, two per character (little-endian), padded to an even length.</summary>
-        private const int PayloadLength = 93;
+        private const int PayloadLength = 154;
 
         private static global::System.ReadOnlySpan<byte> Payload => global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(global::System.MemoryExtensions.AsSpan(PayloadText)).Slice(0, PayloadLength);
 
@@ -186,8 +218,9 @@ namespace Test.Models
         }
 
         private static string PayloadText =>
-            "\u4489\u5A43\u0001\u0000\u004D\u0000\uA9F1\u0566\u7404\u6E69\u0179\u0004\u8000\u003F\u0000\u0000\u8000\u023F\u6E02\u036F\u6579\u0173\u6404\u6D65\u046F\u0303\u6F64\u2A63\u0101\u6602\u1F63\u0204" +
-            "\u0101\u0002\u0000\u00BF\u0000\u053F\u2103\u0720\u0258\u0511\u0038\u8000\u003E\u8000\u00BF";
+            "\u4489\u5A43\u0002\u0000\u008A\u0000\uA452\u9F01\u7404\u6E69\u0179\u0004\u8000\u013F\u0000\u0000\u0000\u3F80\u0202\u6F6E\u7903\u7365\u0401\u6564\u6F6D\u0304\u6403\u636F\u042A\u0201\u6366\u0001" +
+            "\u041F\u0102\u0201\u0000\uBF00\u0000\u3F00\u0305\u2021\u5807\u1102\u3805\u0000\u3E80\u0000\uBF80\u0404\u6572\u756C\u0101\u0100\u7304\u696B\u0170\u1F00\u0204\u0200\u0003\u0000\u0040\u0000\u0000" +
+            "\u4000\u04BF\u0022\u0510\u00D0\u0000\u0000\u0000\u093F\u7303\u6D75\u0202\u0003";
 
         private static void CheckLength(int actual, int expected, string name)
         {

@@ -207,4 +207,18 @@ public sealed class DczReaderErrorTests
 
         Assert.Equal("layer 0 (fc\\u000Aerror CS0001: fake\\u202E, Dense): expects 4 inputs but receives [5] (5 values)", e.Message);
     }
+
+    [Fact]
+    public void Read_ScaleShiftCountPastTheBody_SaysHowManyBytesItNeeds()
+    {
+        var model = new DczModel(
+            new ModelInfo("m", new[] { 1 }, Preprocessing.Identity, new[] { "a" }, null, "t", 0),
+            new DczLayer[] { new ScaleShiftLayer("bn", new[] { 2f }, new[] { 1f }) });
+        DczDocument doc = DczDocument.Parse(DczFile.Write(model));
+        doc.Layers[0].Body[0].Value = 1000;
+
+        var e = Assert.Throws<InvalidDataException>(() => DczFile.Read(doc.Encode()));
+
+        Assert.Equal("layer 0 (bn, ScaleShift): 1000 scales and shifts need 8000 bytes but only 8 remain (at byte 50)", e.Message);
+    }
 }

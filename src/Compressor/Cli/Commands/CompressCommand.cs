@@ -1,7 +1,9 @@
 using System.CommandLine;
 using EmbeddedNets.Compressor.Data;
 using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Compressor.Onnx;
 using EmbeddedNets.Compressor.Pipeline;
+using EmbeddedNets.Compressor.Search;
 
 namespace EmbeddedNets.Compressor.Commands;
 
@@ -17,7 +19,7 @@ internal sealed class CompressCommand : DczCommand
 
     private readonly Option<string> _model = new("--model")
     {
-        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", or an architecture file FILE.json (docs/architecture-files.md)",
+        Description = "the network to train: " + string.Join(", ", Architectures.All.Select(m => m.Name)) + ", an architecture file FILE.json (docs/architecture-files.md), or an ONNX model FILE.onnx whose weights are the dense baseline (docs/bring-your-own-model.md)",
         HelpName = "NAME|FILE.json",
         Required = true,
     };
@@ -48,6 +50,9 @@ internal sealed class CompressCommand : DczCommand
 
     private readonly Option<int> _threads = CliOptions.Int32("--threads", "N", 1, 256, DefaultThreads, "TorchSharp CPU threads (results are reproducible for a given count)");
     private readonly Option<bool> _noResume = new("--no-resume") { Description = "start from scratch even if the work folder holds a matching checkpoint" };
+    private readonly Option<double?> _targetError = CliOptions.OptionalDouble("--target-error", "PERCENT", 0, 100, "search per-layer pruning and bits for the smallest file whose validation error is at most PERCENT (e.g. 1.6)");
+    private readonly Option<double?> _targetRatio = CliOptions.OptionalDouble("--target-ratio", "R", 1, 1e9, "search for a file at least R times smaller than dense float32 (with --target-error: both must hold; alone: the most accurate such file)");
+    private readonly Option<int> _maxCandidates = CliOptions.Int32("--max-candidates", "N", 1, 50, 6, "with a target: most settings the search tries (each a full prune, retrain and quantize run)");
     private readonly Option<int?> _stopAfter = CliOptions.OptionalInt32("--stop-after-steps", "N", 0, int.MaxValue, "stop after N steps of the plan, keeping the checkpoint (for tests)");
 
     public CompressCommand()
@@ -66,6 +71,9 @@ internal sealed class CompressCommand : DczCommand
         Add(_work);
         Add(_threads);
         Add(_noResume);
+        Add(_targetError);
+        Add(_targetRatio);
+        Add(_maxCandidates);
         Add(_stopAfter);
     }
 
@@ -85,6 +93,18 @@ internal sealed class CompressCommand : DczCommand
             ?? throw new UsageException($"unknown model '{model}' (known: {string.Join(", ", Architectures.All.Select(m => m.Name))}, or an architecture file ending in .json)");
     }
 
+    private static bool SetsBaselineEpochs(string? configJson)
+    {
+        try
+        {
+            return configJson is not null && System.Text.Json.Nodes.JsonNode.Parse(configJson, documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })?["baseline"]?["epochs"] is not null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     public override int Run(ParseResult parse, CliContext context)
     {
         string modelName = parse.GetRequiredValue(_model);
@@ -94,7 +114,24 @@ internal sealed class CompressCommand : DczCommand
         string? report = parse.GetValue(_report);
         string? work = parse.GetValue(_work);
 
-        ArchitectureSpec architecture = LoadArchitecture(modelName);
+        InitialWeights? initialWeights = null;
+        InputPreprocessing? preprocessing = _preprocessing.Read(parse);
+        ArchitectureSpec architecture;
+        if (modelName.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            // The ONNX graph is the architecture and its weights the dense baseline.
+            if (!File.Exists(modelName))
+            {
+                throw new UsageException($"ONNX file '{modelName}' does not exist");
+            }
+
+            (architecture, initialWeights) = OnnxToArchitecture.Convert(OnnxReader.Load(modelName), new OnnxConversionOptions { Preprocessing = preprocessing });
+        }
+        else
+        {
+            architecture = LoadArchitecture(modelName);
+        }
+
         OutputChecks.File(output, "--out", ".dcz");
         OutputChecks.Folder(report, "--report");
         OutputChecks.Folder(work, "--work");
@@ -111,8 +148,13 @@ internal sealed class CompressCommand : DczCommand
         }
 
         CompressionConfig config = ConfigLoader.Load(architecture, configJson, configPath ?? "config");
+        if (initialWeights is not null && !SetsBaselineEpochs(configJson))
+        {
+            // An imported model is the dense baseline: no baseline training unless configured.
+            config.Baseline.Epochs = 0;
+        }
+
         DataOptions dataOptions = _selection.Read(parse, data, parse.GetValue(_seed));
-        InputPreprocessing? preprocessing = _preprocessing.Read(parse);
         if (preprocessing is not null)
         {
             try
@@ -136,12 +178,49 @@ internal sealed class CompressCommand : DczCommand
         }
 
         Dataset dataset = DatasetLoader.Load(dataOptions, architecture.InputShape);
+        double? targetError = parse.GetValue(_targetError);
+        double? targetRatio = parse.GetValue(_targetRatio);
+        if (targetError is not null || targetRatio is not null)
+        {
+            if (parse.GetValue(_stopAfter) is not null)
+            {
+                throw new UsageException("--stop-after-steps does not combine with a target search");
+            }
+
+            var targets = new SearchTargets { MaxError = targetError / 100, MinRatio = targetRatio, MaxCandidates = parse.GetValue(_maxCandidates) };
+            SearchResult search = context.WithProgress(progress => TargetSearch.Run(new CompressionOptions
+            {
+                Architecture = architecture,
+                Config = config,
+                Data = dataset,
+                Preprocessing = preprocessing,
+                InitialWeights = initialWeights,
+                OutputPath = output,
+                ReportDirectory = report,
+                WorkDirectory = work,
+                Seed = parse.GetValue(_seed),
+                Threads = parse.GetValue(_threads),
+                Resume = !parse.GetValue(_noResume),
+                CommandLine = context.CommandLine,
+                Progress = progress,
+                Cancellation = context.Cancellation,
+            }, targets));
+            if (!search.MetTarget)
+            {
+                context.Error.WriteLine($"dcz: no candidate met {targets.Describe()}; wrote the closest (see search.md in the report folder)");
+                return Cli.Failure;
+            }
+
+            return Cli.Success;
+        }
+
         context.WithProgress(progress => CompressionPipeline.Run(new CompressionOptions
         {
             Architecture = architecture,
             Config = config,
             Data = dataset,
             Preprocessing = preprocessing,
+            InitialWeights = initialWeights,
             OutputPath = output,
             ReportDirectory = report,
             WorkDirectory = work,

@@ -33,7 +33,12 @@ public sealed class ScaleShiftLayer : DczLayer
 
     internal static DczLayer Read(ref SpanReader body, LayerHeader header, ref WeightParts parts)
     {
-        int channels = body.ReadVarInt("channels", 1, Math.Min(DczConstants.MaxActivationLength, body.Remaining / 8));
+        int channels = body.ReadVarInt("channels", 1, DczConstants.MaxActivationLength);
+        if ((long)channels * 8 > body.Remaining)
+        {
+            throw body.Error(FormattableString.Invariant($"{channels} scales and shifts need {(long)channels * 8} bytes but only {body.Remaining} remain"));
+        }
+
         var scale = new float[channels];
         var shift = new float[channels];
         for (int i = 0; i < channels; i++)

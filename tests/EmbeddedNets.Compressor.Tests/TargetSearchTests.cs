@@ -1,0 +1,153 @@
+using System.Text.Json;
+using EmbeddedNets.Compressor.Models;
+using EmbeddedNets.Compressor.Pipeline;
+using EmbeddedNets.Compressor.Search;
+using EmbeddedNets.Format;
+
+namespace EmbeddedNets.Compressor.Tests;
+
+[Collection("torch")]
+public sealed class TargetSearchTests : IDisposable
+{
+    private const string Short = """{ "validation": { "fraction": 0.125 }, "baseline": { "epochs": 3, "learningRate": 0.05 }, "prune": { "iterations": 2, "epochs": 1, "quality": { "ip1": 1.8, "ip2": 1.6, "ip3": 1.0 } }, "quantize": { "epochs": 1 } }""";
+
+    private static readonly string s_slice = Path.Combine(AppContext.BaseDirectory, "mnist-slice");
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "dcz-search-" + Guid.NewGuid().ToString("N"));
+
+    public TargetSearchTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static SensitivityResult Curves() => new("m", "baseline", "validation", 1000, 0.95, new[]
+    {
+        // A robust layer and a sensitive one.
+        new LayerSensitivity("big", 1000, 1000, 0.1, new[] { P(0, 0.95, 1), P(1, 0.95, 0.4), P(2, 0.93, 0.1), P(3, 0.60, 0.01), P(4, 0.10, 0) }, Array.Empty<BitsPoint>()),
+        new LayerSensitivity("small", 10, 10, 0.1, new[] { P(0, 0.95, 1), P(1, 0.85, 0.5), P(2, 0.50, 0.2), P(3, 0.20, 0.1), P(4, 0.10, 0.001) }, Array.Empty<BitsPoint>()),
+    });
+
+    private static PruningPoint P(double q, double accuracy, double kept) => new(q, q * 0.1, kept, accuracy);
+
+    private static SearchCandidate C(int index, int bytes, double error, bool eligible, string? failure = null) =>
+        new(index, index + 1, new Dictionary<string, double>(), new Dictionary<string, int>(), bytes, 1000.0 / bytes, 1 - error, eligible, failure);
+
+    [Fact]
+    public void Qualities_SpendTheWeightBudgetWhereItSavesMostAccuracy()
+    {
+        // 1,010 weights. Harshest allowed start: big at quality 3 (10 kept), small at 3 (1 kept; 4
+        // would leave 0.1 %). The small layer's segments save 30, 11.7 and 2 points per weight,
+        // the big one's 0.37 and 0.007: the small layer is restored first.
+        Dictionary<string, double> keep15 = TargetSearch.Qualities(Curves(), 1010.0 / 15);
+        Dictionary<string, double> keep20 = TargetSearch.Qualities(Curves(), 1010.0 / 20);
+        Dictionary<string, double> keep101 = TargetSearch.Qualities(Curves(), 10);
+
+        Assert.Equal((3.0, 1.0), (keep15["big"], keep15["small"]));
+        Assert.Equal((3.0, 0.0), (keep20["big"], keep20["small"]));
+        Assert.Equal((2.1, 0.0), (keep101["big"], keep101["small"])); // 81 of the 90 weights between 3 and 2
+    }
+
+    [Fact]
+    public void Anchor_KeepsAsManyWeightsAsTheConfiguredQualities()
+    {
+        CompressionConfig config = new();
+        config.Prune.Quality["big"] = 2;
+        config.Prune.Quality["small"] = 1;
+
+        Assert.Equal(9.619, TargetSearch.Anchor(config, Curves()), 9); // 1,010 / (100 + 5)
+    }
+
+    [Fact]
+    public void Choose_ErrorTarget_SmallestEligibleFile_ElseTheMostAccurate()
+    {
+        var targets = new SearchTargets { MaxError = 0.02 };
+        SearchCandidate[] tried = [C(0, 900, 0.015, true), C(1, 700, 0.019, true), C(2, 500, 0.03, false), C(3, 0, 1, false, "no weights left")];
+
+        Assert.Equal(1, TargetSearch.Choose(tried, targets, out bool met).Index);
+        Assert.True(met);
+        Assert.Equal(0, TargetSearch.Choose([C(0, 900, 0.025, false), C(1, 700, 0.03, false)], targets, out met).Index);
+        Assert.False(met);
+    }
+
+    [Fact]
+    public void Choose_RatioTargetOnly_MostAccurateEligibleFile()
+    {
+        var targets = new SearchTargets { MinRatio = 1.2 };
+
+        Assert.Equal(1, TargetSearch.Choose([C(0, 900, 0.015, false), C(1, 800, 0.019, true), C(2, 500, 0.03, true)], targets, out bool met).Index);
+        Assert.True(met);
+    }
+
+    [Fact]
+    public void Run_WithoutTargetOrSplit_Refuses()
+    {
+        CompressionOptions Options(string json) => new()
+        {
+            Architecture = Architectures.LeNet300100,
+            Config = ConfigLoader.Load(Architectures.LeNet300100, json),
+            DataDirectory = s_slice,
+            OutputPath = Path.Combine(_dir, "x.dcz"),
+        };
+
+        Assert.Contains("needs --target-error or --target-ratio", Assert.Throws<ConfigException>(() => TargetSearch.Run(Options(Short), new SearchTargets())).Message);
+        Assert.Contains("validation.fraction is 0", Assert.Throws<ConfigException>(() => TargetSearch.Run(Options("""{ "validation": { "fraction": 0 } }"""), new SearchTargets { MaxError = 0.1 })).Message);
+    }
+
+    [Fact]
+    public void Run_ErrorTarget_WritesTheSmallestFileWithinIt_AndResumesWithoutTraining()
+    {
+        var targets = new SearchTargets { MaxError = 0.16, MaxCandidates = 3 };
+        var log = new StringWriter();
+        CompressionOptions Options(TextWriter writer) => new()
+        {
+            Architecture = Architectures.LeNet300100,
+            Config = ConfigLoader.Load(Architectures.LeNet300100, Short),
+            DataDirectory = s_slice,
+            OutputPath = Path.Combine(_dir, "s.dcz"),
+            Seed = 2,
+            Log = writer,
+        };
+
+        SearchResult result = TargetSearch.Run(Options(log), targets);
+
+        Assert.InRange(result.Candidates.Count, 2, 3);
+        Assert.True(result.MetTarget, log.ToString());
+        SearchCandidate best = result.Candidates.Where(c => c.Eligible).OrderBy(c => c.FileBytes).First();
+        Assert.Same(best, result.Chosen);
+        Assert.All(result.Candidates.Where(c => c.Failure is null), c => Assert.Equal(c.ValidationError <= 0.16, c.Eligible));
+        byte[] bytes = File.ReadAllBytes(Path.Combine(_dir, "s.dcz"));
+        Assert.Equal(best.FileBytes, bytes.Length);
+        Assert.Equal(best.ValidationAccuracy, result.Compression.ValidationAccuracy!.Value, 9);
+        Assert.All(best.Bits, b => Assert.Equal(b.Value, DczFile.Inspect(bytes).Layers.First(l => l.Name == b.Key).WeightBits));
+        string report = result.Compression.ReportDirectory!;
+        Assert.Contains("(written)", File.ReadAllText(Path.Combine(report, "search.md")));
+        Assert.True(File.Exists(Path.Combine(report, "search.png")));
+        using (JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "s.dcz.work", "search", "search.json"))))
+        {
+            Assert.Equal(result.Candidates.Count, json.RootElement.GetProperty("candidates").GetArrayLength());
+        }
+
+        // The same command again: every candidate from the log, no epoch trained, the same file.
+        var again = new StringWriter();
+        SearchResult resumed = TargetSearch.Run(Options(again), targets);
+
+        Assert.DoesNotContain(" epoch ", again.ToString());
+        Assert.Contains("pruning sensitivity of the dense network from", again.ToString());
+        Assert.Equal(result.Candidates.Select(c => (c.Aggressiveness, c.FileBytes)), resumed.Candidates.Select(c => (c.Aggressiveness, c.FileBytes)));
+        Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(_dir, "s.dcz")));
+    }
+
+    [Theory]
+    [InlineData("--target-error", "0", "--target-error must be a number above 0 up to 100 (got '0')")]
+    [InlineData("--target-error", "abc", "--target-error must be a number above 0 up to 100 (got 'abc')")]
+    [InlineData("--target-ratio", "0.5", "--target-ratio must be a number from 1 up to")]
+    public void Cli_BadTarget_Exits2NamingIt(string option, string value, string expected)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        int code = Cli.Run(["compress", "--model", "lenet-300-100", "--data", s_slice, "--out", Path.Combine(_dir, "o.dcz"), option, value], stdout, stderr);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, stderr.ToString());
+    }
+}
