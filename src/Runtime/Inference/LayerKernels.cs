@@ -64,6 +64,13 @@ public static class LayerKernels
         int outH, int outW, bool countIncludePad, Span<float> output)
     {
         CheckPool(input.Length, output.Length, channels, inH, inW, kh, kw, sh, sw, padTop, padLeft, outH, outW);
+        if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && padTop == 0 && padLeft == 0 && outH == inH / 2 && outW == inW / 2)
+        {
+            // Every window inside the input: the same four adds and divide, on vectors.
+            SparseKernels.AvgPool2x2(input, channels, inH, inW, output, KernelPaths.Active);
+            return;
+        }
+
         int o = 0;
         for (int c = 0; c < channels; c++)
         {

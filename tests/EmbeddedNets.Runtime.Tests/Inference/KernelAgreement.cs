@@ -40,6 +40,7 @@ internal static class KernelAgreement
         foreach ((int channels, int inH, int inW) in PoolShapes)
         {
             MaxPool(path, channels, inH, inW);
+            AvgPool(path, channels, inH, inW);
         }
 
         ConvRunnerLayers(path);
@@ -309,6 +310,40 @@ internal static class KernelAgreement
             Func<float, int> bits = padded ? ZeroBlindBits : BitConverter.SingleToInt32Bits;
             Assert.True(expected.Select(bits).SequenceEqual(actual.Select(bits)),
                 $"{path}: ConvRunner trial {trial}: {cin}→{cout} groups {groups}, {inH}×{inW} k{kh}×{kw} stride {sh}×{sw} pad {top},{left},{bottom},{right}");
+        }
+    }
+
+    /// <summary>The 2×2 average pool against its formula in the general loop's order: ((((0 + tl) + tr) + bl) + br) / 4.</summary>
+    public static void AvgPool(KernelPath path, int channels, int inH, int inW)
+    {
+        var rng = new Random((channels * 77) + inW);
+        float[] input = CompactModelTests.RandomInput(rng, channels * inH * inW);
+        for (int i = 0; i < input.Length; i += 5)
+        {
+            input[i] = i % 3 == 0 ? -0f : input[i] * 1e6f; // −0 and mixed magnitudes make the order visible
+        }
+
+        int outH = inH / 2, outW = inW / 2;
+        var actual = new float[channels * outH * outW];
+        SparseKernels.AvgPool2x2(input, channels, inH, inW, actual, path);
+        int o = 0;
+        for (int c = 0; c < channels; c++)
+        {
+            for (int oy = 0; oy < outH; oy++)
+            {
+                for (int ox = 0; ox < outW; ox++)
+                {
+                    int top = (((c * inH) + (2 * oy)) * inW) + (2 * ox), bottom = top + inW;
+                    float sum = 0f;
+                    sum += input[top];
+                    sum += input[top + 1];
+                    sum += input[bottom];
+                    sum += input[bottom + 1];
+                    float expected = sum / 4;
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual[o]), $"{path}: AvgPool 2×2 on {channels}×{inH}×{inW}, output {o}: {actual[o]:R}, expected {expected:R}");
+                    o++;
+                }
+            }
         }
     }
 

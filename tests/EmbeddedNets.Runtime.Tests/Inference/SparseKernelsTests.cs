@@ -187,6 +187,7 @@ public sealed class SparseKernelsTests
         foreach ((int channels, int inH, int inW) in KernelAgreement.PoolShapes)
         {
             KernelAgreement.MaxPool(path, channels, inH, inW);
+            KernelAgreement.AvgPool(path, channels, inH, inW);
         }
     }
 

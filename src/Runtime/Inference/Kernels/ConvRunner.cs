@@ -152,10 +152,15 @@ internal sealed class ConvRunner
                     continue;
                 }
 
-                for (int ix = 0; ix < _inW; ix++)
+                // Phase r takes padded columns r, r + sw, …; input column ix = padded column − left.
+                for (int r = 0; r < _phases; r++)
                 {
-                    int xp = ix + left;
-                    staged[(((((c * _phases) + (xp % sw)) * _stagedH) + iy + top) * _phaseW) + (xp / sw)] = row[ix];
+                    Span<float> phaseRow = staged.Slice(((((c * _phases) + r) * _stagedH) + iy + top) * _phaseW, _phaseW);
+                    int j = left > r ? (left - r + sw - 1) / sw : 0;
+                    for (int ix = (j * sw) + r - left; j < _phaseW && ix < _inW; j++, ix += sw)
+                    {
+                        phaseRow[j] = row[ix];
+                    }
                 }
             }
         }

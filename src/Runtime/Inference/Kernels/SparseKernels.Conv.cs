@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -324,48 +325,134 @@ public static partial class SparseKernels
         ref float inRef = ref MemoryMarshal.GetReference(input);
         ref int offsetRef = ref MemoryMarshal.GetReference(tapOffsets);
         ref float weightRef = ref MemoryMarshal.GetReference(weights);
-        Span<int> outStarts = stackalloc int[Tile];
+
+        // Where each vector of a plane starts (input window, output), the same for every channel:
+        // worked out once per call, and the last tile padded by repeating the plane's last vector.
+        int vectors = shape.PlaneVectors, slots = (vectors + Tile - 1) / Tile * Tile;
+        int[]? rented = null;
+        Span<int> starts = slots <= 512 ? stackalloc int[2 * slots] : (rented = ArrayPool<int>.Shared.Rent(2 * slots));
+        for (int v = 0; v < slots; v++)
+        {
+            (starts[2 * v], starts[(2 * v) + 1]) = shape.Start(Math.Min(v, vectors - 1));
+        }
+
+        ref int startRef = ref MemoryMarshal.GetReference(starts);
         for (int c = 0; c < bias.Length; c++)
         {
             int first = channelStarts[c], last = channelStarts[c + 1];
             ref float plane = ref MemoryMarshal.GetReference(output.Slice(c * outPlane, outPlane));
             TVector b = TWidth.Broadcast(bias[c]);
-            for (int v0 = 0; v0 < shape.PlaneVectors; v0 += Tile)
+            for (int v0 = 0; v0 < vectors; v0 += Tile)
             {
-                int count = Math.Min(Tile, shape.PlaneVectors - v0);
+                ref int s = ref Unsafe.Add(ref startRef, 2 * v0);
+                nuint b0 = (nuint)s, b1 = (nuint)Unsafe.Add(ref s, 2), b2 = (nuint)Unsafe.Add(ref s, 4), b3 = (nuint)Unsafe.Add(ref s, 6);
+                if (vectors - v0 <= 4)
+                {
+                    // A plane's last few vectors (all of a small plane): four accumulators, not eight.
+                    TVector c0 = b, c1 = b, c2 = b, c3 = b;
+                    for (int k = first; k < last; k++)
+                    {
+                        TVector w = TWidth.Broadcast(Unsafe.Add(ref weightRef, k));
+                        ref float at = ref Unsafe.Add(ref inRef, Unsafe.Add(ref offsetRef, k));
+                        c0 = TWidth.MultiplyAdd(c0, w, TWidth.Load(ref at, b0));
+                        c1 = TWidth.MultiplyAdd(c1, w, TWidth.Load(ref at, b1));
+                        c2 = TWidth.MultiplyAdd(c2, w, TWidth.Load(ref at, b2));
+                        c3 = TWidth.MultiplyAdd(c3, w, TWidth.Load(ref at, b3));
+                    }
 
-                // Unused slots repeat the tile's first vector: computed, stored again with the same values.
-                (int b0, outStarts[0]) = shape.Start(v0);
-                (int b1, outStarts[1]) = shape.Start(v0 + (count > 1 ? 1 : 0));
-                (int b2, outStarts[2]) = shape.Start(v0 + (count > 2 ? 2 : 0));
-                (int b3, outStarts[3]) = shape.Start(v0 + (count > 3 ? 3 : 0));
-                (int b4, outStarts[4]) = shape.Start(v0 + (count > 4 ? 4 : 0));
-                (int b5, outStarts[5]) = shape.Start(v0 + (count > 5 ? 5 : 0));
-                (int b6, outStarts[6]) = shape.Start(v0 + (count > 6 ? 6 : 0));
-                (int b7, outStarts[7]) = shape.Start(v0 + (count > 7 ? 7 : 0));
+                    TWidth.Store(c0, ref plane, (nuint)Unsafe.Add(ref s, 1));
+                    TWidth.Store(c1, ref plane, (nuint)Unsafe.Add(ref s, 3));
+                    TWidth.Store(c2, ref plane, (nuint)Unsafe.Add(ref s, 5));
+                    TWidth.Store(c3, ref plane, (nuint)Unsafe.Add(ref s, 7));
+                    continue;
+                }
+
+                // Slots past the plane's end repeat its last vector: computed, stored again with the same values.
+                nuint b4 = (nuint)Unsafe.Add(ref s, 8), b5 = (nuint)Unsafe.Add(ref s, 10), b6 = (nuint)Unsafe.Add(ref s, 12), b7 = (nuint)Unsafe.Add(ref s, 14);
                 TVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
                 for (int k = first; k < last; k++)
                 {
                     TVector w = TWidth.Broadcast(Unsafe.Add(ref weightRef, k));
                     ref float at = ref Unsafe.Add(ref inRef, Unsafe.Add(ref offsetRef, k));
-                    a0 = TWidth.MultiplyAdd(a0, w, TWidth.Load(ref at, (nuint)b0));
-                    a1 = TWidth.MultiplyAdd(a1, w, TWidth.Load(ref at, (nuint)b1));
-                    a2 = TWidth.MultiplyAdd(a2, w, TWidth.Load(ref at, (nuint)b2));
-                    a3 = TWidth.MultiplyAdd(a3, w, TWidth.Load(ref at, (nuint)b3));
-                    a4 = TWidth.MultiplyAdd(a4, w, TWidth.Load(ref at, (nuint)b4));
-                    a5 = TWidth.MultiplyAdd(a5, w, TWidth.Load(ref at, (nuint)b5));
-                    a6 = TWidth.MultiplyAdd(a6, w, TWidth.Load(ref at, (nuint)b6));
-                    a7 = TWidth.MultiplyAdd(a7, w, TWidth.Load(ref at, (nuint)b7));
+                    a0 = TWidth.MultiplyAdd(a0, w, TWidth.Load(ref at, b0));
+                    a1 = TWidth.MultiplyAdd(a1, w, TWidth.Load(ref at, b1));
+                    a2 = TWidth.MultiplyAdd(a2, w, TWidth.Load(ref at, b2));
+                    a3 = TWidth.MultiplyAdd(a3, w, TWidth.Load(ref at, b3));
+                    a4 = TWidth.MultiplyAdd(a4, w, TWidth.Load(ref at, b4));
+                    a5 = TWidth.MultiplyAdd(a5, w, TWidth.Load(ref at, b5));
+                    a6 = TWidth.MultiplyAdd(a6, w, TWidth.Load(ref at, b6));
+                    a7 = TWidth.MultiplyAdd(a7, w, TWidth.Load(ref at, b7));
                 }
 
-                TWidth.Store(a0, ref plane, (nuint)outStarts[0]);
-                TWidth.Store(a1, ref plane, (nuint)outStarts[1]);
-                TWidth.Store(a2, ref plane, (nuint)outStarts[2]);
-                TWidth.Store(a3, ref plane, (nuint)outStarts[3]);
-                TWidth.Store(a4, ref plane, (nuint)outStarts[4]);
-                TWidth.Store(a5, ref plane, (nuint)outStarts[5]);
-                TWidth.Store(a6, ref plane, (nuint)outStarts[6]);
-                TWidth.Store(a7, ref plane, (nuint)outStarts[7]);
+                TWidth.Store(a0, ref plane, (nuint)Unsafe.Add(ref s, 1));
+                TWidth.Store(a1, ref plane, (nuint)Unsafe.Add(ref s, 3));
+                TWidth.Store(a2, ref plane, (nuint)Unsafe.Add(ref s, 5));
+                TWidth.Store(a3, ref plane, (nuint)Unsafe.Add(ref s, 7));
+                TWidth.Store(a4, ref plane, (nuint)Unsafe.Add(ref s, 9));
+                TWidth.Store(a5, ref plane, (nuint)Unsafe.Add(ref s, 11));
+                TWidth.Store(a6, ref plane, (nuint)Unsafe.Add(ref s, 13));
+                TWidth.Store(a7, ref plane, (nuint)Unsafe.Add(ref s, 15));
+            }
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// The 2×2, stride 2 unpadded average pool with the general loop's operations in its order:
+    /// <c>((((0 + top-left) + top-right) + bottom-left) + bottom-right) / 4</c>. With 128-bit vectors,
+    /// four outputs at a time from the two input rows split into even and odd columns; a row whose
+    /// width is not a multiple of four ends with a vector overlapping the one before.
+    /// </summary>
+    internal static void AvgPool2x2(ReadOnlySpan<float> input, int channels, int inH, int inW, Span<float> output, KernelPath path)
+    {
+        int outH = inH / 2, outW = inW / 2;
+        if (input.Length != (long)channels * inH * inW)
+        {
+            ThrowLength(nameof(input), (long)channels * inH * inW, input.Length);
+        }
+
+        if (output.Length != (long)channels * outH * outW)
+        {
+            ThrowLength(nameof(output), (long)channels * outH * outW, output.Length);
+        }
+
+        ref float inRef = ref MemoryMarshal.GetReference(input);
+        ref float outRef = ref MemoryMarshal.GetReference(output);
+        bool vector = path != KernelPath.Scalar && Vector128Pairs.IsAccelerated && outW >= 4;
+        Vector128<float> four = Vector128.Create(4f);
+        for (int c = 0; c < channels; c++)
+        {
+            for (int oy = 0; oy < outH; oy++)
+            {
+                ref float top = ref Unsafe.Add(ref inRef, ((c * inH) + (2 * oy)) * inW);
+                ref float bottom = ref Unsafe.Add(ref top, inW);
+                ref float row = ref Unsafe.Add(ref outRef, ((c * outH) + oy) * outW);
+                if (vector)
+                {
+                    for (int ox = 0; ox < outW; ox += 4)
+                    {
+                        int at = Math.Min(ox, outW - 4);
+                        Vector128Pairs.Unzip(Vector128.LoadUnsafe(ref top, (nuint)(2 * at)), Vector128.LoadUnsafe(ref top, (nuint)((2 * at) + 4)), out Vector128<float> tl, out Vector128<float> tr);
+                        Vector128Pairs.Unzip(Vector128.LoadUnsafe(ref bottom, (nuint)(2 * at)), Vector128.LoadUnsafe(ref bottom, (nuint)((2 * at) + 4)), out Vector128<float> bl, out Vector128<float> br);
+                        ((((Vector128<float>.Zero + tl) + tr) + bl + br) / four).StoreUnsafe(ref row, (nuint)at);
+                    }
+                }
+                else
+                {
+                    for (int ox = 0; ox < outW; ox++)
+                    {
+                        float sum = 0f;
+                        sum += Unsafe.Add(ref top, 2 * ox);
+                        sum += Unsafe.Add(ref top, (2 * ox) + 1);
+                        sum += Unsafe.Add(ref bottom, 2 * ox);
+                        sum += Unsafe.Add(ref bottom, (2 * ox) + 1);
+                        Unsafe.Add(ref row, ox) = sum / 4;
+                    }
+                }
             }
         }
     }
