@@ -78,8 +78,11 @@ size = os.path.getsize(binary)
 def share(cls):
     code = sum(int(n) for kind, name, n in nodes if f"_{cls}_" in name or f"_{cls}__" in name or name.endswith(f"_{cls}"))
     return code
+# Every class the sample embeds, from its project file.
+project = open("samples/EmbeddedModel/EmbeddedModel.csproj", encoding="utf-8").read()
+embedded = re.findall(r'<AdditionalFiles Include="Models/([^"]+)" ClassName="(\w+)"', project)
 rows = []
-for cls, dcz in (("LeNet300100", "lenet-300-100.dcz"), ("LeNet5", "lenet-5.dcz")):
+for dcz, cls in embedded:
     payload = os.path.getsize(os.path.join("samples/EmbeddedModel/Models", dcz))
     code = share(cls)
     rows.append((cls, dcz, payload, code))
@@ -95,7 +98,7 @@ for line in open(os.path.join(work, "times.txt"), encoding="utf-8"):
     else:
         times.setdefault((parts[0], parts[1]), []).append(float(parts[2]))
 sizes = {level: int(n) for n, level in (l.split() for l in open(os.path.join(work, "sizes.txt"), encoding="utf-8"))}
-models = ["LeNet300100", "LeNet5"]
+models = [cls for cls, _, _, _ in rows]
 med = {k: statistics.median(v) for k, v in times.items()}
 labels = [
     ("jit", "JIT", "(the machine's AVX-512)"),
@@ -124,13 +127,13 @@ print("```")
 print("\n".join(accuracy))
 print("```")
 print()
-print("What the models take (both embedded in `Compact` mode, the sample's setting):")
+print("What the models take (all embedded in `Compact` mode, the sample's setting):")
 print()
 print("| Class | .dcz | embedded payload | generated code and data (ILC map) | share of binary |")
 print("|---|---|---:|---:|---:|")
 for cls, dcz, payload, code in rows:
     print(f"| `{cls}` | `{dcz}` | {payload:,} B | {code:,} B | {100.0 * (payload + code) / size:.1f} % |")
-print(f"| both | | | | {100.0 * total_models / size:.1f} % |")
+print(f"| all | | | | {100.0 * total_models / size:.1f} % |")
 print()
 print("The rest is the .NET runtime, the base library parts the sample uses, the Runtime's kernels")
 print("and the sample's ten embedded digits.")
@@ -142,11 +145,11 @@ print(f"binary started {runs} times in turn; the table gives the median of the {
 print(f"ratio to the JIT on this machine ({cpu}, {cores} vCPUs shared with other work: ratios are")
 print("steadier than the absolute figures). *Kernel path* is what the sample reports (`KernelPaths.Describe()`).")
 print()
-print("| Build | LeNet-300-100 | ratio | LeNet-5 | ratio | Kernel path |")
-print("|---|---:|---:|---:|---:|---|")
+print("| Build | " + " | ".join(f"{m} | ratio" for m in models) + " | Kernel path |")
+print("|---|" + "---:|---:|" * len(models) + "---|")
 for key, name, note in labels:
-    a, b = med[(key, models[0])], med[(key, models[1])]
-    print(f"| {name} {note} | {a:.2f} µs | {a / med[('jit', models[0])]:.2f} | {b:.2f} µs | {b / med[('jit', models[1])]:.2f} | {paths.get(key, '?')} |")
+    cells = " | ".join(f"{med[(key, m)]:.2f} µs | {med[(key, m)] / med[('jit', m)]:.2f}" for m in models)
+    print(f"| {name} {note} | {cells} | {paths.get(key, '?')} |")
 print()
 print("## Which `IlcInstructionSet` to pick")
 print()
@@ -154,10 +157,11 @@ print("Native AOT compiles for one instruction-set level, fixed at publish time;
 print("the widest vector path that level allows (docs/inference.md). The default (x86-64-v2) runs on")
 print("every x64 CPU of the last fifteen years and takes the 128-bit path. Dense layers cost about the")
 print("same on every path (their inner loops are scalar updates or gathers), so LeNet-300-100 gains")
-print("little from a higher level; convolutions scale with the vector width, so LeNet-5 gains most.")
+print("little from a higher level; convolutions scale with the vector width, so the convolutional")
+print("models (LeNet-5, DS-CNN) gain most.")
 print()
 print("- **Default**: for a binary that must run anywhere; it costs what its row in the table says against")
-print("  the JIT (nothing on LeNet-300-100, the convolutions' width on LeNet-5).")
+print("  the JIT (nothing on LeNet-300-100, the convolutions' vector width on the others).")
 print("- **`x86-64-v3`** (AVX2, FMA, BMI): Intel Haswell (2013) and later, AMD Zen and later; nearly every")
 print("  server and laptop in use. 256-bit kernels.")
 print("- **`x86-64-v4`** (AVX-512): Intel Skylake-X / Ice Lake / Sapphire Rapids servers, AMD Zen 4 and")
