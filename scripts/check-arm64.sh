@@ -119,7 +119,7 @@ if [ "$doc" = 1 ]; then
     echo
     echo "Times on this machine ($(nproc) vCPUs, shared with other work), wall clock:"
     echo
-    echo "| Build | Kernel path | Same as x64 | \`--data\` (10,000 images, both models) | default run (ten digits, 2 × 2,000 timed calls) |"
+    echo "| Build | Kernel path | Same as x64 | \`--data\` (10,000 images, every embedded model) | default run (ten digits, 2,000 timed calls per model) |"
     echo "|---|---|---|---:|---:|"
     echo "| x64 JIT (reference) | | | $x64_s s | |"
     for row in "${summary[@]}"; do
