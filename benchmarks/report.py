@@ -24,16 +24,29 @@ with open(json_path, encoding="utf-8") as f:
     bdn = json.load(f)
 host = bdn.get("HostEnvironmentInfo", {})
 runtime = host.get("RuntimeVersion", "?")
-rows = {}
-for b in bdn["Benchmarks"]:
-    params = dict(p.split("=", 1) for p in b["Parameters"].split("&"))
-    method = b["Method"]
-    desc = b.get("MethodTitle") or method
-    stats = b["Statistics"]
-    alloc = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
-    rows[(params["Model"], int(params["Batch"]), method)] = dict(desc=desc.strip("'"), median=stats["Median"], alloc=alloc)
+def load_rows(report):
+    rows = {}
+    for b in report["Benchmarks"]:
+        params = dict(p.split("=", 1) for p in b["Parameters"].split("&"))
+        method = b["Method"]
+        desc = b.get("MethodTitle") or method
+        stats = b["Statistics"]
+        alloc = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
+        rows[(params["Model"], int(params["Batch"]), method)] = dict(desc=desc.strip("'"), median=stats["Median"], alloc=alloc)
+    return rows
+rows = load_rows(bdn)
 
-methods = ["GeneratedCompact", "GeneratedUnrolled", "DenseTensorPrimitives", "OnnxRuntime", "TorchSharp"]
+# The same benchmarks with the JIT narrowed by the runtime's switches (scripts/run-benchmarks.sh).
+narrowed = {}
+for label in ("avx2", "sse"):
+    folder = os.path.join(work, "bdn-" + label, "results")
+    if os.path.isdir(folder):
+        found = [f for f in os.listdir(folder) if f.endswith("-report-full.json")]
+        if found:
+            with open(os.path.join(folder, found[0]), encoding="utf-8") as f:
+                narrowed[label] = load_rows(json.load(f))
+
+methods = ["GeneratedCompact", "GeneratedUnrolled", "CompactBatch", "DenseTensorPrimitives", "OnnxRuntime", "TorchSharp"]
 def table(model, batch):
     base = rows[(model, batch, "GeneratedCompact")]["median"]
     nz = info[model]["nonzeros"]
@@ -49,8 +62,9 @@ def table(model, batch):
 def ratio(model, batch, other, ours="GeneratedCompact"):
     return rows[(model, batch, other)]["median"] / rows[(model, batch, ours)]["median"]
 
+speed_only = not os.path.exists(os.path.join(work, "coldstart.txt"))
 cold = {}
-for line in read("coldstart.txt").splitlines():
+for line in ("" if speed_only else read("coldstart.txt")).splitlines():
     mode, cls, predicted, inproc_ms, wall_us = line.split()
     cold.setdefault((mode, cls), []).append((float(inproc_ms), int(wall_us) / 1000.0))
 def cold_cell(mode, cls):
@@ -58,10 +72,10 @@ def cold_cell(mode, cls):
     return f"{statistics.median(x[0] for x in v):,.2f} ms", f"{statistics.median(x[1] for x in v):,.1f} ms"
 
 builds = {}
-for line in read("builds.txt").splitlines():
+for line in ("" if speed_only else read("builds.txt")).splitlines():
     parts = line.split()
     builds[parts[0]] = {parts[i]: int(parts[i + 1]) for i in range(1, len(parts), 2)}
-aot = dict(l.split() for l in read("aot.txt").splitlines())
+aot = {} if speed_only else dict(l.split() for l in read("aot.txt").splitlines())
 check = [l for l in read("check.txt").splitlines() if l.strip()]
 
 model_of = {"LeNet300100Compact": "lenet-300-100", "LeNet300100Unrolled": "lenet-300-100",
@@ -82,7 +96,7 @@ w("all on the same decoded weights and the same 64 real MNIST test images (the s
 w("zero inputs, so real digits matter). Produced by one command:")
 w("")
 w("```")
-w("scripts/run-benchmarks.sh" + (" --stand-ins" if stand_ins else ""))
+w("scripts/run-benchmarks.sh" + (" --stand-ins" if stand_ins else "") + (" --speed-only" if speed_only else ""))
 w("```")
 w("")
 w(f"- Machine: {cpu}, {cores} cores (shared with other work while this ran: quote ratios, not absolutes);")
@@ -98,9 +112,10 @@ w("")
 w("BenchmarkDotNet 0.15.4, in-process, 1 launch × 15 iterations of ≥ 250 ms after 4 warm-ups; the")
 w("median is reported. Everything runs on one thread: the C# paths are single-threaded, ONNX Runtime")
 w("has `IntraOpNumThreads = 1`, TorchSharp `torch.set_num_threads(1)`. Batch 1 runs one image per call")
-w("(cycling through the 64); batch 64 runs all 64 per call — a loop of single-sample calls for the C#")
-w("paths (the generated `PredictBatch`, which goes parallel at 64 samples, is not used), one")
-w("`[64, …]` tensor for ONNX Runtime and TorchSharp. *ns per nonzero weight* is the time per sample")
+w("(cycling through the 64); batch 64 runs all 64 per call — a loop of single-sample calls for the")
+w("generated classes and dense C#, `CompactModel.PredictBatch` on one thread for *Compact, PredictBatch*")
+w("(the generated `PredictBatch` calls it too but goes parallel at 64 samples), one `[64, …]` tensor")
+w("for ONNX Runtime and TorchSharp. *ns per nonzero weight* is the time per sample")
 w("divided by the model's kept weights; the dense engines do all the pruned multiplications too.")
 w("")
 w("Engines:")
@@ -108,13 +123,16 @@ w("1. **Generated, Compact** — the class EmbeddedNets.Generator emits in `Comp
 w("   embedded payload once, then runs the Runtime's sparse kernels). The baseline of every ratio.")
 w("2. **Generated, Unrolled** — the same file in `Unrolled` mode: every kept weight a constant in")
 w("   straight-line code.")
-w("3. **Dense C# (TensorPrimitives)** — the decoded dense weights; one `TensorPrimitives.Dot` per")
+w("3. **Compact, PredictBatch (1 thread)** — the Runtime's `CompactModel` of the same file: at batch 64")
+w("   `PredictBatch` (the dense layers on tiles of 16 images, each kept weight read once per tile;")
+w("   classes out, checked equal to `Predict`'s), at batch 1 `Predict`.")
+w("4. **Dense C# (TensorPrimitives)** — the decoded dense weights; one `TensorPrimitives.Dot` per")
 w("   output of a dense layer; convolutions as im2col + `Dot` per output (long patches) or")
 w("   `MultiplyAdd` per tap (many positions); nothing allocated per call.")
-w("4. **ONNX Runtime (dense)** — `Microsoft.ML.OnnxRuntime` 1.32.0, CPU provider, all graph")
+w("5. **ONNX Runtime (dense)** — `Microsoft.ML.OnnxRuntime` 1.32.0, CPU provider, all graph")
 w("   optimisations, on an ONNX file the benchmarks write from the same weights (Gemm, Conv, MaxPool,")
 w("   Relu, Flatten); inputs and outputs bound once as `OrtValue`s.")
-w("5. **TorchSharp (dense)** — TorchSharp 0.107 / libtorch 2.10 CPU, `torch.nn.functional` under")
+w("6. **TorchSharp (dense)** — TorchSharp 0.107 / libtorch 2.10 CPU, `torch.nn.functional` under")
 w("   `inference_mode`.")
 w("")
 w("Before anything is timed, every engine's outputs on all 64 images are checked against the")
@@ -130,46 +148,73 @@ for model in info:
         w(table(model, batch))
         w("")
 
-w("## Cold start")
-w("")
-w(f"The first `Predict` of a fresh process on one raw MNIST digit (preprocessing, and for Compact the")
-w(f"decode of the embedded payload, included): `benchmarks/ColdStart`, run {runs} times per case, median.")
-w("*Main → result* is timed inside the process from the first line of `Main`; *launch → exit* is the")
-w("wall-clock time of the whole process as the script sees it. `none` does no inference (the process")
-w("alone). Native AOT: `dotnet publish -r linux-x64 -p:PublishAot=true` "
-  f"({int(aot['aot-publish-ms'])/1000:.0f} s to publish, binary {int(aot['aot-binary-bytes']):,} bytes with all four classes).")
-w("")
-w("| Class | JIT: Main → result | JIT: launch → exit | AOT: Main → result | AOT: launch → exit |")
-w("|---|---:|---:|---:|---:|")
-for cls in ["none"] + classes:
-    j = cold_cell("jit", cls); a = cold_cell("aot", cls)
-    w(f"| {cls} | {j[0]} | {j[1]} | {a[0]} | {a[1]} |")
-w("")
+if narrowed:
+    w("### By instruction set (JIT)")
+    w("")
+    w("The Compact engines and ONNX Runtime again, with the .NET JIT narrowed by the runtime's switches:")
+    w("`DOTNET_EnableAVX512=0` (what an AVX2 machine runs: 256-bit kernels) and `DOTNET_EnableAVX2=0`")
+    w("(SSE4.2: 128-bit kernels, as Native AOT's default level). The switches do not reach ONNX Runtime's")
+    w("native code, which keeps using the CPU's AVX-512: its rows show the run-to-run spread. Native AOT:")
+    w("docs/aot.md.")
+    w("")
+    w("| Model | Batch | Engine | AVX-512 (default) | AVX2 | SSE4.2 |")
+    w("|---|---:|---|---:|---:|---:|")
+    for model in info:
+        for batch in (1, 64):
+            for meth in ("GeneratedCompact", "CompactBatch", "OnnxRuntime"):
+                if batch == 1 and meth == "CompactBatch":
+                    continue
+                cells = [rows[(model, batch, meth)]] + [narrowed[k].get((model, batch, meth)) for k in ("avx2", "sse") if k in narrowed]
+                text = " | ".join(f"{c['median']/batch/1000:,.2f} µs" if c else "–" for c in cells)
+                w(f"| {model} | {batch} | {rows[(model, batch, meth)]['desc']} | {text} |")
+    w("")
+    w("Per sample, median of each run.")
+    w("")
 
-w("## Assembly size and build time")
-w("")
-w("`benchmarks/ColdStart` built clean (`dotnet build -c Release --no-dependencies`, its references")
-w("already built) with no model, with each generated class alone, and with all four; the size is")
-w("that of `ColdStart.dll`. The incremental rows rebuild with nothing changed (*no-op*) and after")
-w("touching `Program.cs` (*one edit*).")
-w("")
-none = builds["none"]
-w("| Variant | .dcz bytes | DLL bytes | Bytes added | Added / .dcz | Clean build | Added to clean build |")
-w("|---|---:|---:|---:|---:|---:|---:|")
-w(f"| none | – | {none['dll-bytes']:,} | – | – | {none['clean-ms']/1000:.1f} s | – |")
-for cls in classes:
-    b = builds[cls]; size = info[model_of[cls]]["size"]
-    added = b["dll-bytes"] - none["dll-bytes"]
-    w(f"| {cls} | {size:,} | {b['dll-bytes']:,} | {added:,} | {added/size:.2f}× | {b['clean-ms']/1000:.1f} s | {(b['clean-ms']-none['clean-ms'])/1000:+.1f} s |")
-b = builds["all"]
-total = sum(info[model_of[c]]["size"] for c in classes)
-w(f"| all four | {total:,} | {b['dll-bytes']:,} | {b['dll-bytes']-none['dll-bytes']:,} | {(b['dll-bytes']-none['dll-bytes'])/total:.2f}× | {b['clean-ms']/1000:.1f} s | {(b['clean-ms']-none['clean-ms'])/1000:+.1f} s |")
-w("")
-w("| Incremental build | none | all four | Added |")
-w("|---|---:|---:|---:|")
-for key, label in (("noop-ms", "no-op"), ("edit-ms", "one edit")):
-    w(f"| {label} | {none[key]/1000:.2f} s | {b[key]/1000:.2f} s | {(b[key]-none[key])/1000:+.2f} s |")
-w("")
+if speed_only:
+    w("Cold start, assembly size and build time: not measured in this run (`--speed-only`).")
+    w("")
+else:
+    w("## Cold start")
+    w("")
+    w(f"The first `Predict` of a fresh process on one raw MNIST digit (preprocessing, and for Compact the")
+    w(f"decode of the embedded payload, included): `benchmarks/ColdStart`, run {runs} times per case, median.")
+    w("*Main → result* is timed inside the process from the first line of `Main`; *launch → exit* is the")
+    w("wall-clock time of the whole process as the script sees it. `none` does no inference (the process")
+    w("alone). Native AOT: `dotnet publish -r linux-x64 -p:PublishAot=true` "
+      f"({int(aot['aot-publish-ms'])/1000:.0f} s to publish, binary {int(aot['aot-binary-bytes']):,} bytes with all four classes).")
+    w("")
+    w("| Class | JIT: Main → result | JIT: launch → exit | AOT: Main → result | AOT: launch → exit |")
+    w("|---|---:|---:|---:|---:|")
+    for cls in ["none"] + classes:
+        j = cold_cell("jit", cls); a = cold_cell("aot", cls)
+        w(f"| {cls} | {j[0]} | {j[1]} | {a[0]} | {a[1]} |")
+    w("")
+
+    w("## Assembly size and build time")
+    w("")
+    w("`benchmarks/ColdStart` built clean (`dotnet build -c Release --no-dependencies`, its references")
+    w("already built) with no model, with each generated class alone, and with all four; the size is")
+    w("that of `ColdStart.dll`. The incremental rows rebuild with nothing changed (*no-op*) and after")
+    w("touching `Program.cs` (*one edit*).")
+    w("")
+    none = builds["none"]
+    w("| Variant | .dcz bytes | DLL bytes | Bytes added | Added / .dcz | Clean build | Added to clean build |")
+    w("|---|---:|---:|---:|---:|---:|---:|")
+    w(f"| none | – | {none['dll-bytes']:,} | – | – | {none['clean-ms']/1000:.1f} s | – |")
+    for cls in classes:
+        b = builds[cls]; size = info[model_of[cls]]["size"]
+        added = b["dll-bytes"] - none["dll-bytes"]
+        w(f"| {cls} | {size:,} | {b['dll-bytes']:,} | {added:,} | {added/size:.2f}× | {b['clean-ms']/1000:.1f} s | {(b['clean-ms']-none['clean-ms'])/1000:+.1f} s |")
+    b = builds["all"]
+    total = sum(info[model_of[c]]["size"] for c in classes)
+    w(f"| all four | {total:,} | {b['dll-bytes']:,} | {b['dll-bytes']-none['dll-bytes']:,} | {(b['dll-bytes']-none['dll-bytes'])/total:.2f}× | {b['clean-ms']/1000:.1f} s | {(b['clean-ms']-none['clean-ms'])/1000:+.1f} s |")
+    w("")
+    w("| Incremental build | none | all four | Added |")
+    w("|---|---:|---:|---:|")
+    for key, label in (("noop-ms", "no-op"), ("edit-ms", "one edit")):
+        w(f"| {label} | {none[key]/1000:.2f} s | {b[key]/1000:.2f} s | {(b[key]-none[key])/1000:+.2f} s |")
+    w("")
 
 # The reading: computed from this run's numbers, so it cannot disagree with the tables.
 w("## Reading")
@@ -194,33 +239,34 @@ m5 = "lenet-5"
 w(f"- LeNet-5, batch 1: Compact is {times(ratio(m5, 1, 'DenseTensorPrimitives'))} the speed of dense C#, "
   f"{ratio(m5, 1, 'OnnxRuntime'):.2f}× that of ONNX Runtime (a ratio below 1 means ONNX Runtime is faster), "
   f"{times(ratio(m5, 1, 'TorchSharp'))} that of TorchSharp.")
-w(f"- Batch 64: ONNX Runtime's ratio moves from {co:.2f} to {ratio(m, 64, 'OnnxRuntime'):.2f} on LeNet-300-100 and from "
-  f"{ratio(m5, 1, 'OnnxRuntime'):.2f} to {ratio(m5, 64, 'OnnxRuntime'):.2f} on LeNet-5: batching turns its dense layers into "
-  "matrix–matrix products, which the per-sample sparse loops do not get.")
+b3 = ratio(m, 64, "OnnxRuntime", "CompactBatch"); b5 = ratio(m5, 64, "OnnxRuntime", "CompactBatch")
+w(f"- **Target (issue 13): batch 64 on one thread at least as fast per sample as ONNX Runtime on both LeNets — "
+  f"{'met' if b3 >= 1 and b5 >= 1 else 'missed'}: `PredictBatch` is {times(b3)} ONNX Runtime's speed on LeNet-300-100 "
+  f"({rows[(m, 64, 'CompactBatch')]['median']/64/1000:.2f} against {rows[(m, 64, 'OnnxRuntime')]['median']/64/1000:.2f} µs per image) "
+  f"and {times(b5)} on LeNet-5 ({rows[(m5, 64, 'CompactBatch')]['median']/64/1000:.2f} against {rows[(m5, 64, 'OnnxRuntime')]['median']/64/1000:.2f} µs).**")
+r5 = ratio(m5, 1, "OnnxRuntime")
+w(f"- **Target (issue 13): LeNet-5 at batch 1 ≥ 1.5× faster than ONNX Runtime — {'met' if r5 >= 1.5 else 'missed'} "
+  f"({times(r5)}: {rows[(m5, 1, 'GeneratedCompact')]['median']/1000:.1f} against {rows[(m5, 1, 'OnnxRuntime')]['median']/1000:.1f} µs).**")
+w(f"- Batch 64 without the batch kernel (a loop of `Predict`): ONNX Runtime's ratio moves from {co:.2f} to "
+  f"{ratio(m, 64, 'OnnxRuntime'):.2f} on LeNet-300-100 and from {ratio(m5, 1, 'OnnxRuntime'):.2f} to {ratio(m5, 64, 'OnnxRuntime'):.2f} "
+  "on LeNet-5: batching turns its dense layers into matrix–matrix products; `PredictBatch` gets the same weight reuse from tiles.")
 w("")
 w("")
 w("### Where the time goes (from the kernels' structure; see docs/inference.md)")
 w("")
-w("- Dense layers run input-stationary: for each nonzero input (about 18 % of an MNIST image's pixels,")
-w("  listed 16 at a time with AVX-512 compress), its column's kept weights are added into the outputs.")
-w("  Compact, on AVX-512, uses `SparseKernels.DenseMasked`: per 128 outputs, eight 512-bit accumulators")
-w("  stay in registers and each nonzero input's kept values are expanded into place by 16-bit masks,")
-w("  so no output is loaded or stored inside the loop. At a few percent density a 16-lane block holds")
-w("  about one kept weight or less, so each useful multiply-add costs one expand, multiply and add of a")
-w("  512-bit vector (docs/inference.md: ip1 of an earlier LeNet-300-100 file at 7 % density, ~3,000")
-w("  useful multiply-adds per image, took ~2.5 µs). Unrolled writes one scalar `y[row] += x * w` per kept weight with constants in the code")
-w("  (a load-modify-store through memory each, and an unpredictable `if (v != 0)` per column), which is")
-w("  why it now trails Compact. The dense engines stream all 266,200 multiply-adds through AVX-512 at a")
-w("  few hundredths of a nanosecond each.")
-w("- What limits the sparse kernels is fill, not memory: a variant that ignores weight sparsity and")
-w("  only skips zero inputs (dense 64-row columns in registers) ran ip1 in ~1.9 µs in a scratch test,")
-w("  but needs the whole 941 KB matrix in memory; the masked form of that file kept 153 KB. For batches, what")
-w("  ONNX Runtime has and the per-sample loops do not is weight reuse across images (matrix–matrix).")
-w("- Convolutions in Compact run the register-tiled kernel (`SparseKernels.TryConvValidTiled`): eight")
-r5o = ratio(m5, 1, "OnnxRuntime")
-standing = "ahead of" if r5o > 1.05 else ("level with" if r5o >= 0.95 else "behind")
-w("  output vectors stay in registers across all of a channel's taps and are stored once. With it, Compact")
-w(f"  LeNet-5 at batch 1 runs {standing} ONNX Runtime ({r5o:.2f}×) and {times(ratio(m5, 1, 'DenseTensorPrimitives'))} the speed of dense C#.")
+w("- Dense layers run through a `DenseRunner`, which picks per input among three kernels by the number")
+w("  of nonzero inputs: by input column (skips zero inputs; one scattered update per kept weight of a")
+w("  nonzero input, the columns padded to groups of four so the inner loop has no remainder), masked")
+w("  (outputs in registers, a fixed cost per nonzero input and 16-row block; for layers dense enough),")
+w("  or row-gathered (eight output rows side by side in registers, eight inputs fetched per step with a")
+w("  gather; the choice after a convolution, whose outputs are nearly all nonzero). The dense engines")
+w("  stream every multiply-add, pruned or not, through AVX-512 with fused multiply-adds.")
+w("- Batches: the dense layers run on tiles of 16 images, the row-gathered form in registers, one vector")
+w("  multiply and add per kept weight for 16 images; what ONNX Runtime gets from matrix–matrix products.")
+w("- Convolutions run the register-tiled kernel (`SparseKernels.TryConvValidTiled`): eight output")
+w("  vectors stay in registers across all of a channel's taps and are stored once; 2×2 max-pooling")
+w("  compares deinterleaved registers. The arithmetic contract (multiply, then add; no fused")
+w("  multiply-add) costs the sparse kernels half of the vector unit's peak, which ONNX Runtime uses.")
 w("  Unrolled convolutions still call `SparseKernels.ConvAccumulate` once per tap, which is why Auto picks")
 w("  Compact for models with convolutions.")
 

@@ -64,7 +64,7 @@ for init in Linear Density Random; do
   done
 done
 
-python3 - "$out" "$root/docs/results.md" "$seed" "$threads" "$bits" <<'PY'
+RESULTS_DATA="$data" python3 - "$out" "$root/docs/results.md" "$seed" "$threads" "$bits" <<'PY'
 import json, os, sys, platform
 out, target, seed, threads, bits = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split()
 
@@ -92,6 +92,11 @@ paper = {
         "error": "0.80 % → 0.74 %", "ratio": 39, "bar_error": 0.80,
     },
 }
+
+def portable(command):
+    # Commands as a reader runs them: the data folder and output folder by the names this
+    # script's arguments give, not this machine's absolute paths.
+    return command.replace(os.environ.get("RESULTS_DATA", "\0"), "DATA").replace(out, "OUT")
 
 lines = ["# Results: Deep Compression of LeNet-300-100, LeNet-5 and a depthwise-separable CNN on MNIST", "",
          "Produced by `scripts/reproduce-results.sh` from real runs on this machine "
@@ -125,7 +130,7 @@ for model in ("lenet-300-100", "lenet-5", "ds-cnn"):
                      "and visual-wake-word models; `docs/architecture-files.md` lists it). Its batch norms were trained with the network and "
                      "folded into the convolutions before pruning, so the pruned, shared weights are the folded ones.")
     lines += [f"- Wall time of the whole pipeline (training, pruning, quantization, encoding, evaluation): {seconds} s, seed {s['seed']}, {s['threads']} thread(s).",
-              f"- Command: `{s['command']}`"]
+              f"- Command: `{portable(s['command'])}`"]
     c = s.get("config")
     if c:
         shifted = [stage for stage in ("baseline", "prune", "quantize") if c[stage].get("shiftPixels", 0) > 0]

@@ -5,11 +5,12 @@
 #   2. cold start: first Predict in a fresh process, JIT and Native AOT (median of N runs);
 #   3. bytes each model adds to the assembly, and build time the generator adds.
 #
-# usage: scripts/run-benchmarks.sh [--stand-ins] [--runs N] [--out FILE]
+# usage: scripts/run-benchmarks.sh [--stand-ins] [--runs N] [--out FILE] [--speed-only]
 #   --stand-ins  measure benchmarks/StandInModels/Models (random LeNet-shaped models) instead of
 #                the compressor's samples/EmbeddedModel/Models; the report says so at the top.
 #   --runs N     cold-start runs per case (default 21).
 #   --out FILE   report path (default docs/benchmarks.md).
+#   --speed-only only the BenchmarkDotNet part (cold start and build sections left out of the report).
 # Environment: EMBEDDEDNETS_MNIST (default ../shared/data/mnist), EMBEDDEDNETS_ARTIFACTS
 # (default artifacts/; build outputs), BENCH_WORK (default $artifacts/benchmark-run; raw results).
 set -euo pipefail
@@ -18,6 +19,7 @@ root=$(pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 stand_ins=0
+speed_only=0
 runs=21
 out="$root/docs/benchmarks.md"
 while [ $# -gt 0 ]; do
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
     --stand-ins) stand_ins=1 ;;
     --runs) runs="$2"; shift ;;
     --out) out="$2"; shift ;;
+    --speed-only) speed_only=1 ;;
     *) echo "unknown argument: $1 (see the header of $0)" >&2; exit 2 ;;
   esac
   shift
@@ -67,6 +70,14 @@ step "speed (BenchmarkDotNet)"
 json=$(ls "$work"/bdn/results/*-report-full.json)
 grep -q "Generated, Compact" "$json" || { echo "BenchmarkDotNet produced no results; see $work/bdn.log" >&2; exit 1; }
 
+step "speed with the JIT narrowed (DOTNET_EnableAVX512=0, then DOTNET_EnableAVX2=0): Compact engines and ONNX Runtime"
+for pair in avx2:DOTNET_EnableAVX512 sse:DOTNET_EnableAVX2; do
+  label=${pair%%:*}
+  env "${pair#*:}=0" "$bench" --filter '*LeNetBenchmarks.GeneratedCompact*' '*LeNetBenchmarks.CompactBatch*' '*LeNetBenchmarks.OnnxRuntime*' \
+    --artifacts "$work/bdn-$label" 2>&1 | grep -v NNPACK > "$work/bdn-$label.log" || { tail -50 "$work/bdn-$label.log"; exit 1; }
+done
+
+if [ "$speed_only" = 0 ]; then
 # Cold start: CLASS → "<Main-to-result ms> <launch-to-exit ms>" per run.
 classes=(LeNet300100Compact LeNet300100Unrolled LeNet5Compact LeNet5Unrolled)
 cold_runs() { # <label> <executable...>
@@ -126,6 +137,7 @@ for variant in none "${classes[@]}" all; do
 done
 # Leave the default build in place for whoever runs ColdStart next.
 rm -rf "$cs_obj" "$cs_bin"
+fi
 
 step "write $(realpath --relative-to="$root" "$out")"
 finished=$(now_ns)

@@ -41,6 +41,21 @@ internal static class Program
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {engine}: {allocated} bytes allocated by 1000 calls on the calling thread"));
                 }
 
+                // The batch path: its classes were checked against Predict's in VerifyAll.
+                for (int i = 0; i < 5; i++)
+                {
+                    engines.Runtime.PredictBatch(c.Inputs, engines.Predictions);
+                }
+
+                long batchBefore = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 100; i++)
+                {
+                    engines.Runtime.PredictBatch(c.Inputs, engines.Predictions);
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}: CompactModel.PredictBatch: Predict's class for all {BenchCase.ImageCount} images; {GC.GetAllocatedBytesForCurrentThread() - batchBefore} bytes allocated by 100 batches on the calling thread"));
+
                 if (engines.TorchNote is not null)
                 {
                     Console.WriteLine($"{name}: TorchSharp: {engines.TorchNote}");

@@ -14,6 +14,7 @@ internal sealed class EngineSet : IDisposable
         Case = c;
         SingleOutput = new float[c.OutputLength];
         BatchOutput = new float[BenchCase.ImageCount * c.OutputLength];
+        Predictions = new int[BenchCase.ImageCount];
         Runtime = CompactModel.Create(c.Model);
         Dense = new DenseNetwork(c.Model);
         Onnx = new OnnxEngine(c.Model, c.Inputs, BenchCase.ImageCount, SingleOutput, BatchOutput);
@@ -25,6 +26,9 @@ internal sealed class EngineSet : IDisposable
     public float[] SingleOutput { get; }
 
     public float[] BatchOutput { get; }
+
+    /// <summary>One predicted class per image, for <see cref="CompactModel.PredictBatch(ReadOnlySpan{float}, Span{int})"/>.</summary>
+    public int[] Predictions { get; }
 
     public CompactModel Runtime { get; }
 
@@ -49,6 +53,7 @@ internal sealed class EngineSet : IDisposable
     {
         double[][] expected = Case.ReferenceOutputs();
         VerifySingle("Runtime CompactModel", i => Runtime.Run(Case.Input(i), SingleOutput), expected);
+        VerifyPredictBatch();
         VerifySingle("Dense C# (TensorPrimitives)", i => Dense.Run(Case.Input(i), SingleOutput), expected);
         VerifySingle("ONNX Runtime", Onnx.RunOne, expected);
         VerifyBatch("ONNX Runtime", Onnx.RunAll, expected);
@@ -71,6 +76,21 @@ internal sealed class EngineSet : IDisposable
             Torch = new TorchEngine(Case.Model, Case.Inputs, BenchCase.ImageCount, SingleOutput, BatchOutput, convolutionAsIm2Col: true);
             VerifySingle("TorchSharp (im2col)", Torch.RunOne, expected);
             VerifyBatch("TorchSharp (im2col)", Torch.RunAll, expected);
+        }
+    }
+
+    /// <summary>The batch kernel's classes are <see cref="CompactModel.Predict(ReadOnlySpan{float})"/>'s, image by image.</summary>
+    private void VerifyPredictBatch()
+    {
+        Array.Fill(Predictions, -1);
+        Runtime.PredictBatch(Case.Inputs, Predictions);
+        for (int i = 0; i < BenchCase.ImageCount; i++)
+        {
+            int single = Runtime.Predict(Case.Input(i));
+            if (Predictions[i] != single)
+            {
+                throw new InvalidOperationException($"CompactModel.PredictBatch on {Case.Name}, image {i}: class {Predictions[i]}, Predict says {single}.");
+            }
         }
     }
 

@@ -42,6 +42,7 @@ internal static class KernelAgreement
             MaxPool(path, channels, inH, inW);
         }
 
+        ConvRunnerLayers(path);
         Preprocess(path);
     }
 
@@ -258,6 +259,59 @@ internal static class KernelAgreement
         }
     }
 
+    /// <summary>
+    /// <see cref="ConvRunner"/> on random layers of every form (strides 1–3, asymmetric padding,
+    /// groups, depthwise, 1×1) against <see cref="SparseKernels.FillPlanes"/> and the scalar per-tap
+    /// loop: bit for bit without padding, up to the sign of zero with it (padding taps add w × 0).
+    /// </summary>
+    public static void ConvRunnerLayers(KernelPath path)
+    {
+        var rng = new Random(41);
+        for (int trial = 0; trial < 60; trial++)
+        {
+            int groups = trial % 4 == 0 ? 1 : trial % 4 == 1 ? 2 : trial % 4 == 2 ? 4 : 1;
+            int cin = groups * rng.Next(1, 3), cout = groups * rng.Next(1, 4);
+            if (trial % 10 == 7)
+            {
+                groups = cin = cout = rng.Next(2, 6); // depthwise
+            }
+
+            int kh = rng.Next(1, 6), kw = trial % 9 == 0 ? 1 : rng.Next(1, 6);
+            int sh = rng.Next(1, 4), sw = rng.Next(1, 4);
+            int top = rng.Next(0, 3), left = rng.Next(0, 3), bottom = rng.Next(0, 3), right = rng.Next(0, 3);
+            if (trial % 5 == 0)
+            {
+                top = left = bottom = right = 0;
+            }
+
+            int inH = kh + rng.Next(0, 20), inW = kw + rng.Next(0, 40);
+            var layer = new Conv2dLayer("conv", cin, cout, groups, kh, kw, sh, sw, top, left, bottom, right,
+                MaskedDenseTests.Weights(rng, cout * (cin / groups) * kh * kw, 0.6), DczTestModels.RandomFloats(rng, cout));
+            int outputs = cout * (((inH + top + bottom - kh) / sh) + 1) * (((inW + left + right - kw) / sw) + 1);
+            var model = new DczModel(Info("conv", [cin, inH, inW], outputs), [layer]);
+            LayerShape shape = ModelShapes.Compute(model).Layers[0];
+            int outH = shape.OutputShape[1], outW = shape.OutputShape[2];
+            float[] input = CompactModelTests.RandomInput(rng, cin * inH * inW);
+            var expected = new float[cout * outH * outW];
+            SparseKernels.FillPlanes(expected, layer.Bias, outH * outW);
+            CompactConv taps = CompactConv.FromLayer(layer);
+            for (int t = 0; t < taps.Weights.Length; t++)
+            {
+                SparseKernels.ConvAccumulateScalar(
+                    input.AsSpan(taps.Taps[(4 * t) + 1] * inH * inW, inH * inW), inH, inW,
+                    expected.AsSpan(taps.Taps[4 * t] * outH * outW, outH * outW), outH, outW,
+                    taps.Taps[(4 * t) + 2], taps.Taps[(4 * t) + 3], sh, sw, top, left, taps.Weights[t]);
+            }
+
+            var actual = new float[expected.Length];
+            ConvRunner.Create(layer, shape, path).Run(input, actual);
+            bool padded = (top | left | bottom | right) != 0;
+            Func<float, int> bits = padded ? ZeroBlindBits : BitConverter.SingleToInt32Bits;
+            Assert.True(expected.Select(bits).SequenceEqual(actual.Select(bits)),
+                $"{path}: ConvRunner trial {trial}: {cin}→{cout} groups {groups}, {inH}×{inW} k{kh}×{kw} stride {sh}×{sw} pad {top},{left},{bottom},{right}");
+        }
+    }
+
     public static void MaxPool(KernelPath path, int channels, int inH, int inW)
     {
         var rng = new Random((channels * 100) + inW);
@@ -365,8 +419,8 @@ internal static class KernelAgreement
             MaskedDenseTests.Layer(rng, 500, 10, 0.2),
         ]);
 
-    private static ModelInfo Info(string name, int[] inputShape) =>
-        new(name, inputShape, new Preprocessing(1f / 255, 0.1307f, 0.3081f), Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), null, "tests", 7);
+    private static ModelInfo Info(string name, int[] inputShape, int classes = 10) =>
+        new(name, inputShape, new Preprocessing(1f / 255, 0.1307f, 0.3081f), Enumerable.Range(0, classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), null, "tests", 7);
 
     /// <summary>Bits, with −0 read as +0: the masked kernel adds exact zeros for pruned weights, which can turn a −0 sum into +0.</summary>
     public static int ZeroBlindBits(float v) => v == 0f ? 0 : BitConverter.SingleToInt32Bits(v);

@@ -165,6 +165,18 @@ public sealed class SparseKernelsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void ConvRunner_EveryFormOnEveryPath_MatchesThePerTapLoop(KernelPath path)
+    {
+        if (!KernelPaths.IsSupported(path))
+        {
+            return;
+        }
+
+        KernelAgreement.ConvRunnerLayers(path);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void MaxPool2d_TwoByTwo_EveryPath_IsBitIdenticalToGeneralLoop(KernelPath path)
     {
         if (!KernelPaths.IsSupported(path))

@@ -211,11 +211,32 @@ public static partial class SparseKernels
         ReadOnlySpan<int> channelStarts, ReadOnlySpan<int> tapOffsets, ReadOnlySpan<float> weights,
         ReadOnlySpan<float> bias, Span<float> output, KernelPath path)
     {
+        int outH = inH - kh + 1, outW = inW - kw + 1;
+        if (input.Length != (long)inChannels * inH * inW)
+        {
+            return false;
+        }
+
+        return TryConvTiled(input, inW, outH, outW, channelStarts, tapOffsets, weights, bias, output, path);
+    }
+
+    /// <summary>
+    /// The tiled kernel on any input layout in which output row <c>oy</c>, column <c>ox</c> of a tap
+    /// reads <c>input[tapOffset + oy × rowStep + ox]</c>: a valid stride-1 convolution
+    /// (<c>rowStep</c> = input width), or a staged copy that makes padding and strides look like one
+    /// (<see cref="ConvRunner"/>).
+    /// </summary>
+    /// <returns>False (and nothing written) when the shapes or taps do not fit.</returns>
+    /// <exception cref="PlatformNotSupportedException">This process cannot run <paramref name="path"/>.</exception>
+    internal static bool TryConvTiled(
+        ReadOnlySpan<float> input, int rowStep, int outH, int outW,
+        ReadOnlySpan<int> channelStarts, ReadOnlySpan<int> tapOffsets, ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> bias, Span<float> output, KernelPath path)
+    {
         KernelPaths.ThrowIfUnsupported(path);
         int lanes = path == KernelPath.Scalar ? 1 : (int)path / 32;
-        int outH = inH - kh + 1, outW = inW - kw + 1;
-        if (outH < 1 || outW < lanes
-            || input.Length != (long)inChannels * inH * inW || output.Length != (long)bias.Length * outH * outW
+        if (outH < 1 || outW < lanes || rowStep < outW
+            || output.Length != (long)bias.Length * outH * outW
             || channelStarts.Length != bias.Length + 1 || tapOffsets.Length != weights.Length
             || channelStarts[0] != 0 || channelStarts[bias.Length] != weights.Length)
         {
@@ -224,7 +245,13 @@ public static partial class SparseKernels
 
         // Every tap offset must keep the whole output window inside the input, and each channel's
         // taps must be a run inside the list.
-        int maxOffset = input.Length - (((outH - 1) * inW) + outW);
+        long window = ((long)(outH - 1) * rowStep) + outW;
+        if (window > input.Length)
+        {
+            return false;
+        }
+
+        int maxOffset = (int)(input.Length - window);
         foreach (int offset in tapOffsets)
         {
             if ((uint)offset > (uint)maxOffset)
@@ -241,7 +268,7 @@ public static partial class SparseKernels
             }
         }
 
-        var shape = new TileShape(inW, outH, outW, lanes);
+        var shape = new TileShape(rowStep, outH, outW, lanes);
         switch (path)
         {
             case KernelPath.Vector512:
@@ -262,9 +289,10 @@ public static partial class SparseKernels
     }
 
     /// <summary>How vectors of <see cref="Lanes"/> floats cover an output plane.</summary>
-    private readonly struct TileShape(int inW, int outH, int outW, int lanes)
+    private readonly struct TileShape(int rowStep, int outH, int outW, int lanes)
     {
-        public int InW { get; } = inW;
+        /// <summary>Input offset from one output row to the next.</summary>
+        public int RowStep { get; } = rowStep;
 
         public int OutW { get; } = outW;
 
@@ -280,7 +308,7 @@ public static partial class SparseKernels
         public (int Input, int Output) Start(int v)
         {
             int oy = v / PerRow, ox = Math.Min((v - (oy * PerRow)) * Lanes, OutW - Lanes);
-            return ((oy * InW) + ox, (oy * OutW) + ox);
+            return ((oy * RowStep) + ox, (oy * OutW) + ox);
         }
     }
 

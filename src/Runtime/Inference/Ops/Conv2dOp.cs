@@ -5,13 +5,13 @@ namespace EmbeddedNets.Inference;
 /// <summary>
 /// Conv2d (any stride, padding and groups): each output plane starts at its bias, then every
 /// kept tap adds its shifted input window, in the taps' flat order (<see cref="CompactConv"/>).
-/// Stride-1 unpadded layers use the register-tiled kernel where it applies.
+/// <see cref="ConvRunner"/> runs it on the register-tiled kernel, staging padded or strided input.
 /// </summary>
 internal sealed class Conv2dOp : RuntimeOp<Conv2dLayer>
 {
     public override LayerKind Kind => LayerKind.Conv2d;
 
-    protected override CompiledLayer Compile(Conv2dLayer layer, LayerShape shape) => new Step(layer, shape, CompactConv.FromLayer(layer));
+    protected override CompiledLayer Compile(Conv2dLayer layer, LayerShape shape) => new Step(ConvRunner.Create(layer, shape));
 
     protected override double[] Reference(Conv2dLayer layer, LayerShape shape, IReadOnlyList<double[]> inputs)
     {
@@ -54,63 +54,8 @@ internal sealed class Conv2dOp : RuntimeOp<Conv2dLayer>
         return y;
     }
 
-    private sealed class Step : CompiledLayer
+    private sealed class Step(ConvRunner runner) : CompiledLayer
     {
-        private readonly Conv2dLayer _layer;
-        private readonly int[] _taps;
-        private readonly float[] _weights;
-        private readonly int _inChannels, _inH, _inW, _outH, _outW;
-
-        // For the register-tiled kernel (stride 1, no padding): taps grouped by output channel
-        // (they already are, in flat order) and each tap's input offset.
-        private readonly int[] _channelStarts;
-        private readonly int[] _tapOffsets;
-
-        public Step(Conv2dLayer layer, LayerShape shape, CompactConv compact)
-        {
-            _layer = layer;
-            _taps = compact.Taps;
-            _weights = compact.Weights;
-            _inChannels = shape.InputShape[0];
-            _inH = shape.InputShape[1];
-            _inW = shape.InputShape[2];
-            _outH = shape.OutputShape[1];
-            _outW = shape.OutputShape[2];
-            _channelStarts = new int[layer.OutChannels + 1];
-            _tapOffsets = new int[_weights.Length];
-            for (int t = 0; t < _weights.Length; t++)
-            {
-                _channelStarts[_taps[4 * t] + 1]++;
-                _tapOffsets[t] = checked((((_taps[(4 * t) + 1] * _inH) + _taps[(4 * t) + 2]) * _inW) + _taps[(4 * t) + 3]);
-            }
-
-            for (int c = 0; c < layer.OutChannels; c++)
-            {
-                _channelStarts[c + 1] += _channelStarts[c];
-            }
-        }
-
-        public override void Run(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
-        {
-            Conv2dLayer l = _layer;
-            bool unpadded = (l.PadTop | l.PadLeft | l.PadBottom | l.PadRight) == 0;
-            if (l.StrideHeight == 1 && l.StrideWidth == 1 && unpadded
-                && SparseKernels.TryConvValidTiled(a, _inChannels, _inH, _inW, l.KernelHeight, l.KernelWidth, _channelStarts, _tapOffsets, _weights, l.Bias, y))
-            {
-                return;
-            }
-
-            int inPlane = _inH * _inW, outPlane = _outH * _outW;
-            SparseKernels.FillPlanes(y, l.Bias, outPlane);
-            int[] taps = _taps;
-            for (int t = 0; t < _weights.Length; t++)
-            {
-                int k = 4 * t;
-                SparseKernels.ConvAccumulate(
-                    a.Slice(taps[k + 1] * inPlane, inPlane), _inH, _inW,
-                    y.Slice(taps[k] * outPlane, outPlane), _outH, _outW,
-                    taps[k + 2], taps[k + 3], l.StrideHeight, l.StrideWidth, l.PadTop, l.PadLeft, _weights[t]);
-            }
-        }
+        public override void Run(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => runner.Run(a, y);
     }
 }
