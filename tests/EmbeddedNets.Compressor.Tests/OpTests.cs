@@ -123,6 +123,41 @@ public sealed class OpTests
     }
 
     [Fact]
+    public void BatchNormFold_ChannelWithConstantInput_GetsZeroWeightsAndTheSameOutput()
+    {
+        // Input 2 is always 0 (a dead ReLU channel before the layer), and channel 1 of the dense
+        // layer only weighs that input, so it outputs its bias 0.7 and its batch norm saw
+        // variance 0. Folded as usual its weight 5 would become 5 · γ / √ε ≈ 4,700; it becomes 0
+        // and the channel still outputs β.
+        ArchitectureSpec spec = Spec(new[] { 3 }, new ArchitectureNode[] { new DenseNode("fc", 2), new BatchNormNode("bn") });
+        using var network = new SpecNetwork(spec);
+        var fc = (WeightedModule)network.Modules[0];
+        var bn = (BatchNormModule)network.Modules[1];
+        using (no_grad())
+        {
+            fc.Weight.copy_(tensor(new float[] { 1, 2, 3, 0, 0, 5 }).reshape(2, 3));
+            fc.Bias.copy_(tensor(new float[] { 0.5f, 0.7f }));
+            bn.Gamma.copy_(tensor(new float[] { 2, 3 }));
+            bn.Beta.copy_(tensor(new float[] { 0.25f, -0.5f }));
+            bn.RunningMean.copy_(tensor(new float[] { 1, 0.7f }));
+            bn.RunningVar.copy_(tensor(new float[] { 0.5f, 0 }));
+        }
+
+        network.eval();
+        random.manual_seed(41);
+        using Tensor x = randn(16, 3) * tensor(new float[] { 1, 1, 0 });
+        using Tensor before = network.forward(x).detach().clone();
+        network.EndDenseTraining(null);
+        using Tensor after = network.forward(x).detach();
+
+        float[] weight = fc.Weight.detach().data<float>().ToArray();
+        Assert.Equal(new float[] { 0, 0, 0 }, weight[3..]);
+        Assert.NotEqual(0, weight[0]);
+        double difference = (after - before).abs().max().item<float>();
+        Assert.True(difference <= 1e-4, $"folded network differs by {difference}");
+    }
+
+    [Fact]
     public void InitialWeights_LoadIntoTheNetwork_AndAMissingTensorIsNamed()
     {
         var spec = new ArchitectureSpec("init", new[] { 3 }, new ArchitectureNode[] { new DenseNode("fc", 2), new BatchNormNode("bn") }, new[] { "a", "b" }, Preprocessing.Identity);

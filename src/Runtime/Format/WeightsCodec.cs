@@ -490,6 +490,20 @@ internal static class WeightsCodec
                 $"{label}: {weights.Positions.Length} positions but {weights.Codes.Length} codes"));
         }
 
+        ValidatePositions(weights, label);
+        for (int i = 0; i < weights.Codes.Length; i++)
+        {
+            if (weights.Codes[i] >= k)
+            {
+                throw DczErrors.InvalidModel(FormattableString.Invariant(
+                    $"{label}: code {weights.Codes[i]} at kept index {i} is outside the {k}-entry codebook"));
+            }
+        }
+    }
+
+    /// <summary>Kept positions strictly increase within the tensor.</summary>
+    private static void ValidatePositions(SparseWeights weights, string label)
+    {
         int previous = -1;
         for (int i = 0; i < weights.Positions.Length; i++)
         {
@@ -498,12 +512,6 @@ internal static class WeightsCodec
             {
                 throw DczErrors.InvalidModel(FormattableString.Invariant(
                     $"{label}: position {position} at kept index {i} is not strictly increasing within [0, {weights.Length})"));
-            }
-
-            if (weights.Codes[i] >= k)
-            {
-                throw DczErrors.InvalidModel(FormattableString.Invariant(
-                    $"{label}: code {weights.Codes[i]} at kept index {i} is outside the {k}-entry codebook"));
             }
 
             previous = position;
@@ -518,16 +526,10 @@ internal static class WeightsCodec
                 $"{label}: {weights.Positions.Length} positions but {weights.Values.Length} values"));
         }
 
-        int previous = -1;
+        ValidatePositions(weights, label);
         for (int i = 0; i < weights.Positions.Length; i++)
         {
             int position = weights.Positions[i];
-            if (position <= previous || position >= weights.Length)
-            {
-                throw DczErrors.InvalidModel(FormattableString.Invariant(
-                    $"{label}: position {position} at kept index {i} is not strictly increasing within [0, {weights.Length})"));
-            }
-
             float value = weights.Values[i];
             if (!FloatBits.IsFinite(value))
             {
@@ -539,8 +541,6 @@ internal static class WeightsCodec
                 throw DczErrors.InvalidModel(FormattableString.Invariant(
                     $"{label}: kept index {i} (position {position}) is +0.0, which the unshared encoding reserves for fillers: leave zeros out of the kept positions"));
             }
-
-            previous = position;
         }
     }
 }

@@ -170,11 +170,21 @@ internal sealed class BatchNormModule : NodeModule
     }
 
     /// <summary>
+    /// A channel whose running variance is at most this fraction of ε saw a constant input in
+    /// training: its normalised output's standard deviation, √(σ² / (σ² + ε)), is below 1e-4.
+    /// </summary>
+    public const double ConstantChannelVariance = 1e-8;
+
+    /// <summary>
     /// Ends dense training. When the node before this one is a weighted node (Conv2d, Dense) that
     /// feeds only this one, folds into it — per output channel c, <c>w'[c, …] = w[c, …] · scale[c]</c>
     /// and <c>b'[c] = b[c] · scale[c] + shift[c]</c>, i.e. <c>(b − μ) · γ / √(σ² + ε) + β</c>, computed
     /// in double — and becomes the identity; the momentum of the folded parameters is scaled alike.
-    /// Otherwise the statistics freeze and the node stays a per-channel scale and shift.
+    /// A channel that saw a constant input (σ² ≤ <see cref="ConstantChannelVariance"/> · ε, e.g.
+    /// behind a ReLU channel that never fires) gets zero weights and keeps the bias formula: on
+    /// constant input that is what it computed, while its weights scaled by γ / √ε (hundreds of
+    /// times the others) would dominate the layer's standard deviation and so its pruning
+    /// threshold. Otherwise the statistics freeze and the node stays a per-channel scale and shift.
     /// </summary>
     public override string? EndDenseTraining(DenseTrainingEnd context)
     {
@@ -190,13 +200,15 @@ internal sealed class BatchNormModule : NodeModule
         if (context.Apply)
         {
             (double[] scale, double[] shift) = ScaleAndShift();
+            double[] variance = Doubles(RunningVar);
+            double[] weightScale = scale.Select((v, c) => variance[c] <= ConstantChannelVariance * _node.Epsilon ? 0 : v).ToArray();
             using var scope = NewDisposeScope();
             using (no_grad())
             {
                 long[] perChannel = target.Weight.shape.Select((d, i) => i == 0 ? d : 1L).ToArray();
-                Tensor s = tensor(scale, ScalarType.Float64);
+                Tensor s = tensor(weightScale, ScalarType.Float64);
                 Tensor w = target.Weight.to_type(ScalarType.Float64).mul(s.reshape(perChannel));
-                Tensor b = target.Bias.to_type(ScalarType.Float64).mul(s).add(tensor(shift, ScalarType.Float64));
+                Tensor b = target.Bias.to_type(ScalarType.Float64).mul(tensor(scale, ScalarType.Float64)).add(tensor(shift, ScalarType.Float64));
                 target.Weight.copy_(w.to_type(ScalarType.Float32));
                 target.Bias.copy_(b.to_type(ScalarType.Float32));
                 if (context.StateOf(source) is LayerState state)
