@@ -96,9 +96,10 @@ public sealed class TargetSearchTests : IDisposable
         SensitivityResult pruned = BitCurves(); // 5 % error, two layers
 
         Assert.Equal(0.01, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.055 }, pruned), 12); // 0.5 points × 2
-        Assert.Equal(0.004, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.04 }, pruned), 12); // below the 0.1-per-layer floor
-        Assert.Equal(0.04, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.2 }, pruned), 12); // at the 1-per-layer cap
-        Assert.Equal(0.004, TargetSearch.BitsBudget(new SearchTargets { MinRatio = 50 }, pruned), 12);
+        Assert.Equal(0.002, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.05 }, pruned), 12); // no headroom: the 0.1-per-layer floor, not doubled
+        Assert.Equal(0.002, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.04 }, pruned), 12);
+        Assert.Equal(0.02, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.2 }, pruned), 12); // at the 1-per-layer cap
+        Assert.Equal(0.002, TargetSearch.BitsBudget(new SearchTargets { MinRatio = 50 }, pruned), 12);
         Assert.Equal(0.006, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.055, BitsDrop = 0.003 }, pruned), 12); // set per layer
     }
 

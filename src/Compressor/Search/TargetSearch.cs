@@ -99,9 +99,10 @@ public static class TargetSearch
     private const double MaxBitsDrop = 0.01;
 
     // The drops the bits are chosen on are measured without fine-tuning, which wins most of them
-    // back: in the LeNet-300-100 searches of docs/search.md the file's validation accuracy after
-    // fine-tuning was within 0.1 points of the pruned network's at 3 bits although k-means alone
-    // cost up to 0.3. So the headroom buys this many times its size of k-means-only drop.
+    // back (docs/search.md, validation figures of LeNet-300-100 candidates: at 3 bits the file was
+    // as accurate as the pruned network; at 2 bits it lost 0.18–0.32 of each point k-means alone
+    // cost). So the error target's headroom buys twice its size of k-means-only drop; the floor
+    // is not multiplied, so a candidate with no headroom gets only drops near the noise.
     private const double FineTuneCredit = 2;
 
     // Bisection stops when the bracket is narrower than this factor.
@@ -136,7 +137,7 @@ public static class TargetSearch
         {
             session.ExecuteThrough(PipelineStage.Baseline);
             options.Cancellation.ThrowIfCancellationRequested();
-            key = CompressionPipeline.Hash("search-v3", session.Run.BaselineKey, ConfigLoader.ToJson(options.Config), targets.Describe(), targets.BitsDrop?.ToString("R", CultureInfo.InvariantCulture) ?? "-");
+            key = CompressionPipeline.Hash("search-v4", session.Run.BaselineKey, ConfigLoader.ToJson(options.Config), targets.Describe(), targets.BitsDrop?.ToString("R", CultureInfo.InvariantCulture) ?? "-");
             sensitivity = LoadOrMeasureSensitivity(session, Path.Combine(searchDir, "dense-sensitivity.json"), session.Run.BaselineKey);
         }
 
@@ -337,6 +338,9 @@ public static class TargetSearch
                 session.ExecuteThrough(PipelineStage.Prune);
                 options.Cancellation.ThrowIfCancellationRequested();
                 SensitivityResult pruned = Sensitivity.Measure(session, SensitivityStage.Pruned, new[] { 0.0 }, SensitivityAnalysis.DefaultBits);
+                // The pruned network's weight-sharing curves stay in the candidate's folder (the
+                // bits were chosen on them).
+                Sensitivity.Write(dir, pruned, null);
                 double budget = BitsBudget(targets, pruned);
                 foreach (KeyValuePair<string, int> b in ChooseBits(pruned, budget))
                 {
@@ -369,9 +373,9 @@ public static class TargetSearch
 
     /// <summary>
     /// The validation accuracy (0–1) weight sharing may cost in sum over the layers, measured
-    /// before fine-tuning: <see cref="SearchTargets.BitsDrop"/> per layer when set; else the
-    /// headroom between the pruned network's error and the error target (0.1–1 point per layer;
-    /// 0.1 per layer without an error target), times <see cref="FineTuneCredit"/>.
+    /// before fine-tuning: <see cref="SearchTargets.BitsDrop"/> per layer when set; else
+    /// <see cref="FineTuneCredit"/> times the headroom between the pruned network's error and the
+    /// error target, at least 0.1 and at most 1 point per layer (0.1 per layer without an error target).
     /// </summary>
     internal static double BitsBudget(SearchTargets targets, SensitivityResult pruned)
     {
@@ -381,10 +385,9 @@ public static class TargetSearch
             return perLayer * layers;
         }
 
-        double headroom = targets.MaxError is double e
-            ? Math.Clamp(e - (1 - pruned.ReferenceAccuracy), MinBitsDrop * layers, MaxBitsDrop * layers)
+        return targets.MaxError is double e
+            ? Math.Clamp(FineTuneCredit * (e - (1 - pruned.ReferenceAccuracy)), MinBitsDrop * layers, MaxBitsDrop * layers)
             : MinBitsDrop * layers;
-        return headroom * FineTuneCredit;
     }
 
     /// <summary>
