@@ -104,6 +104,13 @@ public sealed class TargetSearchTests : IDisposable
     }
 
     [Fact]
+    public void WithinError_CountsAnErrorExactlyAtTheTargetAsWithin()
+    {
+        Assert.True(TargetSearch.WithinError(1 - 0.984, 0.016)); // 0.016000000000000014
+        Assert.False(TargetSearch.WithinError(1 - 0.9838, 0.016));
+    }
+
+    [Fact]
     public void Anchor_KeepsAsManyWeightsAsTheConfiguredQualities()
     {
         CompressionConfig config = new();

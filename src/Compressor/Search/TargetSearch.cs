@@ -161,7 +161,7 @@ public static class TargetSearch
 
             // Larger a → smaller file, higher error. Error target: find the largest a within it.
             // Ratio target only: the smallest a that reaches it.
-            bool aTooHigh = candidate.Failure is not null || (targets.MaxError is double e ? candidate.ValidationError > e : candidate.Ratio >= targets.MinRatio!.Value);
+            bool aTooHigh = candidate.Failure is not null || (targets.MaxError is double e ? !WithinError(candidate.ValidationError, e) : candidate.Ratio >= targets.MinRatio!.Value);
             if (aTooHigh)
             {
                 infeasible = infeasible is null ? a : Math.Min(infeasible.Value, a);
@@ -232,6 +232,13 @@ public static class TargetSearch
         double a = kept >= total ? 10 : total / Math.Max(kept, 1);
         return Significant(Math.Clamp(a, MinAggressiveness, MaxAggressiveness));
     }
+
+    /// <summary>
+    /// Whether a validation error meets an error target. Errors are 1 − (image count / images), so
+    /// one exactly at the target can come out a rounding step above it (1 − 0.984 = 0.016000000000000014);
+    /// the bisection and the eligibility must agree on it.
+    /// </summary>
+    internal static bool WithinError(double error, double maxError) => error <= maxError + 1e-12;
 
     /// <summary>Four significant digits: aggressiveness values name folders and are compared after a JSON round trip.</summary>
     internal static double Significant(double value)
@@ -360,7 +367,7 @@ public static class TargetSearch
             CompressionResult r = CompressionPipeline.WriteFile(final);
             double ratio = (double)r.DenseBytes / r.FileBytes;
             double accuracy = r.ValidationAccuracy ?? 0;
-            bool eligible = (targets.MaxError is not double me || 1 - accuracy <= me + 1e-12) && (targets.MinRatio is not double mr || ratio >= mr);
+            bool eligible = (targets.MaxError is not double me || WithinError(1 - accuracy, me)) && (targets.MinRatio is not double mr || ratio >= mr);
             return new SearchCandidate(index, a, quality, bits, r.FileBytes, ratio, accuracy, eligible);
         }
         catch (InvalidOperationException e)
