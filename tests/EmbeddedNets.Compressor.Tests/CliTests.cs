@@ -58,6 +58,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1000, root.GetProperty("testCount").GetInt32());
         JsonElement layer = Assert.Single(root.GetProperty("layers").EnumerateArray());
         Assert.Equal("fc", layer.GetProperty("name").GetString());
+        Assert.Equal("10×784", layer.GetProperty("shape").GetString());
         Assert.Equal(1120, layer.GetProperty("kept").GetInt32());
         Assert.Equal(2, layer.GetProperty("weightBits").GetInt32());
         Assert.Equal(4, layer.GetProperty("indexBits").GetInt32());
@@ -72,7 +73,7 @@ public sealed class CliTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Contains("huffman bits/w", output);
-        Assert.Contains("fc", output);
+        Assert.Matches(@"fc\s+Dense\s+10×784\s", output);
         Assert.Contains("total", output);
         Assert.Contains("recorded accuracy: 12.30 % (123/1000 of mnist-test", output);
     }

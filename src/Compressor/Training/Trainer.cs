@@ -171,14 +171,18 @@ internal sealed class Trainer
     /// </summary>
     private Tensor GroupPenalty(double lambda)
     {
+        // Scalars held for the whole computation, as in Step: a temporary one may be finalized
+        // while libtorch still reads it.
+        using Scalar epsilon = 1e-12f.ToScalar();
+        using Scalar factor = ((float)lambda).ToScalar();
         Tensor total = zeros(1);
         for (int i = 0; i < _states.Count - 1; i++)
         {
             Tensor weight = _states[i].Layer.Weight;
-            total = total + weight.reshape(weight.shape[0], -1).square().sum(1).add(1e-12).sqrt().sum();
+            total = total + weight.reshape(weight.shape[0], -1).square().sum(1).add(epsilon).sqrt().sum();
         }
 
-        return total.mul(lambda).squeeze();
+        return total.mul(factor).squeeze();
     }
 
     /// <summary>Scales every gradient by one factor so that their joint L2 norm (pruned positions excluded) is at most <paramref name="maxNorm"/>.</summary>
