@@ -1,6 +1,7 @@
 using EmbeddedNets.Compressor.Export;
 using EmbeddedNets.Format;
 using EmbeddedNets.Inference;
+using Xunit.Abstractions;
 
 namespace EmbeddedNets.Compressor.Tests;
 
@@ -12,6 +13,10 @@ namespace EmbeddedNets.Compressor.Tests;
 public sealed class DeadUnitRemovalTests
 {
     private const double Tolerance = 1e-4;
+
+    private readonly ITestOutputHelper _output;
+
+    public DeadUnitRemovalTests(ITestOutputHelper output) => _output = output;
 
     [Fact]
     public void Remove_DenseChain_DropsUnreadAndConstantUnits_AndKeepsTheOutputs()
@@ -223,6 +228,27 @@ public sealed class DeadUnitRemovalTests
         {
             float[] x = Input(random, 30);
             Assert.Equal(full.Predict(x), small.Predict(x));
+        }
+    }
+
+    [Theory]
+    [InlineData("lenet-300-100.dcz")]
+    [InlineData("lenet-5.dcz")]
+    [InlineData("ds-cnn.dcz")]
+    public void Remove_CommittedSampleModels_ClassifyEveryTestImageAsBefore_InNoMoreBytes(string file)
+    {
+        byte[] before = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "sample-models", file));
+        DczModel cut = DeadUnitRemoval.Apply(DczFile.Read(before), out IReadOnlyList<UnitCount> counts);
+        byte[] after = DczFile.Write(cut);
+
+        _output.WriteLine($"{file}: {before.Length} → {after.Length} bytes; " + string.Join(", ", counts.Select(c => $"{c.Layer} {c.Before}→{c.After}")));
+        Assert.True(after.Length <= before.Length);
+        EmbeddedNets.Data.MnistSet test = EmbeddedNets.Data.Mnist.LoadTest(Path.Combine(AppContext.BaseDirectory, "mnist-slice"));
+        CompactModel a = CompactModel.Load(before);
+        CompactModel b = CompactModel.Load(after);
+        for (int i = 0; i < test.Count; i++)
+        {
+            Assert.Equal(a.Predict(test.GetImage(i)), b.Predict(test.GetImage(i)));
         }
     }
 
