@@ -39,20 +39,19 @@ internal static class DeadUnitRemoval
         }
 
         var result = new DczModel(model.Info, layers);
-        counts = Units(model).Zip(Units(result), (a, b) => new UnitCount(a.Layer, a.Before, b.Before)).ToList();
+        counts = Units(model).Zip(Units(result), (a, b) => new UnitCount(a.Layer, a.Units, b.Units)).ToList();
         return result;
     }
 
-    /// <summary>Each weighted layer's output units (the first dimension of its output), as <see cref="UnitCount.Before"/>.</summary>
-    private static IEnumerable<UnitCount> Units(DczModel model)
+    /// <summary>Each weighted layer's output units (the first dimension of its weights), in order.</summary>
+    private static IEnumerable<(string Layer, int Units)> Units(DczModel model)
     {
-        ModelShapes shapes = ModelShapes.Compute(model);
         for (int i = 0; i < model.Layers.Count; i++)
         {
-            if (model.Layers[i].WeightTensor is not null)
+            if (model.Layers[i].WeightShape is { } shape)
             {
                 string name = model.Layers[i].Name.Length > 0 ? model.Layers[i].Name : "layer " + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                yield return new UnitCount(name, shapes.Layers[i].OutputShape[0], 0);
+                yield return (name, shape[0]);
             }
         }
     }
