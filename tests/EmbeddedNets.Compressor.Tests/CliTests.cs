@@ -168,7 +168,7 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "inspect" }, "missing FILE.dcz")]
     [InlineData(new[] { "inspect", "nope.dcz" }, "model file 'nope.dcz' does not exist")]
     [InlineData(new[] { "compress", "--data", "x", "--out", "y.dcz" }, "missing --model")]
-    [InlineData(new[] { "compress", "--model", "alexnet", "--data", "x", "--out", "y.dcz" }, "unknown model 'alexnet' (known: lenet-300-100, lenet-5, ds-cnn, or an architecture file ending in .json)")]
+    [InlineData(new[] { "compress", "--model", "alexnet", "--data", "x", "--out", "y.dcz" }, "unknown model 'alexnet' (known: lenet-300-100, lenet-5, ds-cnn, an architecture file ending in .json, or an ONNX model ending in .onnx)")]
     [InlineData(new[] { "compress", "--model", "nope.json", "--data", "x", "--out", "y.dcz" }, "architecture file 'nope.json' does not exist")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "/no/such/dir", "--out", "y.dcz" }, "--data '/no/such/dir' does not exist (give a data folder or file)")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--seed", "-3" }, "--seed must be a non-negative integer")]
@@ -248,7 +248,7 @@ public sealed class CliTests : IDisposable
         (int code, string output, _) = Run(first, second);
 
         Assert.Equal(0, code);
-        foreach (string option in new[] { "--model <NAME|FILE.json>", "--data <PATH>", "--test <PATH>", "--label-column <NAME>", "--test-fraction <F>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
+        foreach (string option in new[] { "--model <NAME|FILE.json|FILE.onnx>", "--data <PATH>", "--test <PATH>", "--label-column <NAME>", "--test-fraction <F>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
         {
             Assert.Contains(option, output);
         }

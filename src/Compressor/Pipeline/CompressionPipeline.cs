@@ -16,8 +16,8 @@ using EmbeddedNets.Inference;
 
 namespace EmbeddedNets.Compressor.Pipeline;
 
-/// <summary>What a compression run needs besides the configuration.</summary>
-public sealed class CompressionOptions
+/// <summary>What a compression run needs besides the configuration (a record, so a variant is a <c>with</c> expression).</summary>
+public sealed record CompressionOptions
 {
     /// <summary>The network to train and compress.</summary>
     public required ArchitectureSpec Architecture { get; init; }
