@@ -168,6 +168,25 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Compress_GroupLasso_GivesTheSameBytesTwice_AndKillsUnitsTheRemovalTakes()
+    {
+        // The penalty shrinks whole rows during the first round's retraining; the second round's
+        // threshold then prunes what is left of them, and the removal takes the units.
+        const string Plain = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 2, "epochs": 1, "quality": { "ip1": 1.5, "ip2": 1.0, "ip3": 1.0 } }, "quantize": { "epochs": 1 } }""";
+        string lasso = Plain.Replace("\"iterations\": 2,", "\"iterations\": 2, \"groupLasso\": 0.05,", StringComparison.Ordinal);
+        string work = Path.Combine(_dir, "lasso.work");
+
+        CompressionResult plain = Compress("plain", Architectures.LeNet300100, Plain, work: work);
+        CompressionResult a = Compress("lasso-a", Architectures.LeNet300100, lasso, work: work);
+        CompressionResult b = Compress("lasso-b", Architectures.LeNet300100, lasso, resume: false);
+
+        byte[] bytes = File.ReadAllBytes(a.OutputPath!);
+        Assert.Equal(bytes, File.ReadAllBytes(b.OutputPath!));
+        int Units(string path) => DczFile.Read(File.ReadAllBytes(path)).Layers[0].WeightShape![0];
+        Assert.True(Units(a.OutputPath!) < Units(plain.OutputPath!), $"ip1 keeps {Units(a.OutputPath!)} units with the penalty, {Units(plain.OutputPath!)} without");
+    }
+
+    [Fact]
     public void Compress_InterruptedThenResumed_GivesTheSameBytesAsOneRun()
     {
         const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 2, "epochs": 1 }, "quantize": { "epochs": 2 } }""";
