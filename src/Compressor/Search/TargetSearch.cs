@@ -98,11 +98,11 @@ public static class TargetSearch
     private const double MinBitsDrop = 0.001;
     private const double MaxBitsDrop = 0.01;
 
-    // The drops the bits are chosen on are measured without fine-tuning, which wins most of them
-    // back (docs/search.md, validation figures of LeNet-300-100 candidates: at 3 bits the file was
-    // as accurate as the pruned network; at 2 bits it lost 0.18–0.32 of each point k-means alone
-    // cost). So the error target's headroom buys twice its size of k-means-only drop; the floor
-    // is not multiplied, so a candidate with no headroom gets only drops near the noise.
+    // The drops the bits are chosen on are measured without fine-tuning, which wins part of them
+    // back (docs/search.md, validation figures of ten LeNet-300-100 candidates with 2-bit layers:
+    // the file kept 0.2–0.6 of what k-means cost the whole network, 0.4 on average). So the error
+    // target's headroom buys twice its size of k-means-only drop; the floor is not multiplied, so
+    // a candidate with no headroom gets only drops near the noise.
     private const double FineTuneCredit = 2;
 
     // Bisection stops when the bracket is narrower than this factor.
