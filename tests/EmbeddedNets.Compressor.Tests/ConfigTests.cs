@@ -24,7 +24,7 @@ public class ConfigTests
             """);
 
         Assert.Equal(4, c.Quantize.Bits["ip1"]);
-        Assert.Equal(6, c.Quantize.Bits["ip2"]);
+        Assert.Equal(DefaultConfigs.For(Architectures.LeNet300100).Quantize.Bits["ip2"], c.Quantize.Bits["ip2"]);
         Assert.Equal(CentroidInit.Density, c.Quantize.Init);
         Assert.Equal(2, c.Baseline.Epochs);
         Assert.Equal(DefaultConfigs.For(Architectures.LeNet300100).Baseline.LearningRate, c.Baseline.LearningRate);
