@@ -21,9 +21,10 @@ public sealed class SearchTargets
     public int MaxCandidates { get; init; } = 6;
 
     /// <summary>
-    /// Validation accuracy (0–1) each layer may lose to weight sharing before fine-tuning when the
-    /// search picks its bits; null: the headroom between the pruned network's error and
-    /// <see cref="MaxError"/> shared among the layers (0.1 points per layer without an error target).
+    /// Validation accuracy (0–1) per layer that weight sharing may cost before fine-tuning when the
+    /// search picks the bits; the layers share the sum of it, spent where it saves the most bytes.
+    /// Null: twice the headroom between the pruned network's error and <see cref="MaxError"/>, at
+    /// least 0.1 and at most 1 point per layer (0.1 per layer without an error target).
     /// </summary>
     public double? BitsDrop { get; init; }
 
@@ -69,10 +70,10 @@ public sealed record SearchResult(IReadOnlyList<SearchCandidate> Candidates, Sea
 /// that pruning each layer alone costs (no retraining) is least in sum (<see cref="Qualities"/>).
 /// A large robust layer is pruned hard and a small sensitive one gently — the allocation the
 /// per-model defaults were tuned to by hand.
-/// 3. Each candidate a is a real run: prune and retrain with the configured schedule, then pick each
-/// layer's bits (1–8) as the fewest whose weight sharing alone costs at most the allowance
-/// (<see cref="SearchTargets.BitsDrop"/>), quantize, fine-tune, encode, and measure the written file
-/// on the validation split.
+/// 3. Each candidate a is a real run: prune and retrain with the configured schedule, then pick the
+/// bits (1–8 per layer) with the fewest estimated bytes whose summed weight-sharing drop fits a
+/// budget (<see cref="ChooseBits"/>, <see cref="BitsBudget"/>), quantize, fine-tune, encode, and
+/// measure the written file on the validation split.
 /// 4. a doubles or halves until the target is bracketed, then bisects (geometric mean), within
 /// <see cref="SearchTargets.MaxCandidates"/> candidates. With an error target the smallest file
 /// within it (and any ratio target) wins; with only a ratio target, the most accurate file reaching it.
@@ -602,7 +603,7 @@ public static class TargetSearch
 
         Line($"Target: {targets.Describe()}, on the {sensitivity.Images:N0}-image validation split. {(met ? $"Met by candidate {chosen.Index + 1}, written as the output." : $"**Not met** by any of the {tried.Count} candidates; the closest, candidate {chosen.Index + 1}, was written.")}");
         sb.AppendLine();
-        sb.AppendLine("Each candidate lets the network keep 1/*aggressiveness* of its weights and shares them among the layers so that the validation accuracy pruning each layer alone costs the dense network, without retraining, is least in sum (see the sensitivity tables); after pruning and retraining, each layer gets the fewest bits whose weight sharing alone stays within an allowance. Only validation figures are listed: the test set is measured only for the accuracy recorded in the written file (see report.md).");
+        sb.AppendLine("Each candidate lets the network keep 1/*aggressiveness* of its weights and shares them among the layers so that the validation accuracy pruning each layer alone costs the dense network, without retraining, is least in sum (see the sensitivity tables); after pruning and retraining, the bits are the combination with the fewest estimated bytes whose weight-sharing drops (each layer alone, before fine-tuning) stay within a budget in sum (the pruned network's table: `sensitivity.md` in the candidate's folder). Only validation figures are listed: the test set is measured only for the accuracy recorded in the written file (see report.md).");
         sb.AppendLine();
         string layers = string.Join(" / ", sensitivity.Layers.Select(l => l.Name));
         sb.AppendLine($"| # | Aggressiveness (total / kept weights, dense curves) | Quality {layers} | Bits {layers} | Bytes | Ratio | Validation error | Meets target |");
