@@ -40,6 +40,14 @@ internal static class DeadUnitRemoval
 
         var result = new DczModel(model.Info, layers);
         counts = Units(model).Zip(Units(result), (a, b) => new UnitCount(a.Layer, a.Units, b.Units)).ToList();
+        if (counts.Any(c => c.After < c.Before) && model.Info.TrainedDenseFloat32Bytes == 0)
+        {
+            // The file records what the network took before the removal, so its ratio compares
+            // with the network as trained, as the run's own figures do.
+            long before = DczFile.Inspect(DczFile.Write(model)).LayersDenseFloat32Bytes;
+            result = new DczModel(model.Info.WithTrainedDenseFloat32Bytes(before), layers);
+        }
+
         return result;
     }
 

@@ -225,9 +225,6 @@ public static class CompressionPipeline
         var exporter = new DczExporter(session.Network, states, options.Seed);
         DczModel model = WithPreprocessing(ChooseGapBits(exporter, config, out IReadOnlyList<UnitCount> units), session.Preprocessing.ToFormat());
 
-        // The ratio compares with the network as trained: dead-unit removal shrinks the layers'
-        // dense size too, and the file alone no longer knows the units it lost.
-        long denseBytes = DczFile.Inspect(DczFile.Write(exporter.Build())).DenseFloat32Bytes;
         if (config.Prune.RemoveDeadUnits)
         {
             progress.Line("dead units removed: " + string.Join(", ", units.Select(u => string.Create(CultureInfo.InvariantCulture,
@@ -256,6 +253,9 @@ public static class CompressionPipeline
 
         AtomicFile.WriteAllBytes(output, finalBytes);
         DczInspection inspection = DczFile.Inspect(finalBytes);
+
+        // Against the network as trained: a file that lost whole units records that size.
+        long denseBytes = inspection.DenseFloat32Bytes;
         double? validationAccuracy = null;
         if (split.Validation is LabelledSet held)
         {
@@ -344,10 +344,7 @@ public static class CompressionPipeline
     }
 
     internal static DczModel WithPreprocessing(DczModel model, Preprocessing preprocessing)
-    {
-        ModelInfo i = model.Info;
-        return new DczModel(new ModelInfo(i.Name, i.InputShape, preprocessing, i.ClassLabels, i.Metrics, i.Producer, i.Seed), model.Layers);
-    }
+        => new(model.Info.WithPreprocessing(preprocessing), model.Layers);
 
     internal static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", parts))));

@@ -114,7 +114,7 @@ internal sealed class InspectionTable
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"total bytes include {OverheadBytes:N0} bytes of header, metadata and unweighted layers"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"dense float32 weights + biases: {Inspection.DenseFloat32Bytes:N0} bytes → {Inspection.FileBytes:N0} bytes = {Inspection.CompressionRatio:F1}× smaller"));
+            $"dense float32 weights + biases: {Inspection.DenseFloat32Bytes:N0} bytes{(Inspection.DenseFloat32Bytes != Inspection.LayersDenseFloat32Bytes ? $" (the network as trained; whole units removed since, these layers: {Inspection.LayersDenseFloat32Bytes:N0} bytes)" : string.Empty)} → {Inspection.FileBytes:N0} bytes = {Inspection.CompressionRatio:F1}× smaller"));
         sb.AppendLine(AccuracyLine(model.Info.Metrics));
         return sb.ToString();
     }
@@ -148,6 +148,7 @@ internal sealed class InspectionTable
             w.WriteString("file", file);
             w.WriteString("model", model.Info.Name);
             w.WriteNumber("denseBytes", Inspection.DenseFloat32Bytes);
+            w.WriteNumber("layersDenseBytes", Inspection.LayersDenseFloat32Bytes);
             w.WriteNumber("payloadBytes", Inspection.FileBytes);
             w.WriteNumber("compressionRatio", Math.Round(Inspection.CompressionRatio, 4));
             if (m is null)
