@@ -152,6 +152,21 @@ public sealed class FrontierTests : IDisposable
     }
 
     [Fact]
+    public void Command_LabelEqualsFile_NamesThePoint()
+    {
+        string file = WriteModel("c03-a48.28.dcz", "lenet-x", correct: 990);
+        string outDir = Path.Combine(_dir.FullPath, "labelled");
+        var stderr = new StringWriter();
+
+        int code = Cli.Run(["frontier", "search a=48.3=" + file, "--out", outDir], new StringWriter(), stderr);
+
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("| **search a=48.3 (this repo)** |", File.ReadAllText(Path.Combine(outDir, "frontier.md")), StringComparison.Ordinal);
+        Assert.Equal(((string?)null, file), FrontierCommand.SplitLabel(file));
+        Assert.Equal(("x", "y.dcz"), FrontierCommand.SplitLabel("x=y.dcz"));
+    }
+
+    [Fact]
     public void Command_MissingFile_IsAUsageError()
     {
         var stderr = new StringWriter();

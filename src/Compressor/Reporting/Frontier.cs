@@ -39,7 +39,7 @@ internal sealed record FrontierPoint(
 internal static class Frontier
 {
     /// <summary>What every measured point's ratio counts.</summary>
-    public const string FileAccounting = "whole .dcz file (header, metadata, codebooks, Huffman tables, float32 biases) vs dense float32 weights and biases";
+    public const string FileAccounting = "whole .dcz file (codebooks, Huffman tables, float32 biases, header) vs the dense float32 network as trained";
 
     /// <summary>
     /// The point of a .dcz file; the file must record a test accuracy (every file the compressor

@@ -8,9 +8,9 @@ namespace EmbeddedNets.Compressor.Commands;
 /// <summary><c>dcz frontier</c>: ratio-versus-test-error frontiers of .dcz files beside published results.</summary>
 internal sealed class FrontierCommand : DczCommand
 {
-    private readonly Argument<string[]> _files = new("FILE.dcz")
+    private readonly Argument<string[]> _files = new("[LABEL=]FILE.dcz")
     {
-        Description = "compressed models (each must record its test accuracy, as files from dcz compress do)",
+        Description = "compressed models (each must record its test accuracy, as files from dcz compress do); LABEL= names the point (default: the file name, or a search candidate's folder)",
         Arity = ArgumentArity.OneOrMore,
     };
 
@@ -46,9 +46,10 @@ internal sealed class FrontierCommand : DczCommand
         }
 
         var points = new List<FrontierPoint>();
-        foreach (string file in files)
+        foreach (string argument in files)
         {
-            points.Add(Frontier.FromFile(file, ModelFiles.Read(file)));
+            (string? label, string file) = SplitLabel(argument);
+            points.Add(Frontier.FromFile(file, ModelFiles.Read(file), label));
         }
 
         if (publishedPath is not null)
@@ -74,6 +75,30 @@ internal sealed class FrontierCommand : DczCommand
         context.Out.Write(markdown);
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {Path.Combine(outDir, "frontier.md")} and {points.Select(p => p.Model).Distinct(StringComparer.Ordinal).Count()} plot(s)"));
         return Cli.Success;
+    }
+
+    /// <summary>
+    /// <c>LABEL=FILE</c> → (LABEL, FILE): split at the first '=' after which an existing file is
+    /// named (a label may hold '=' itself), else at the first '=' (so a missing file is reported by
+    /// its name). An argument that names an existing file whole, or has no '=', has no label.
+    /// </summary>
+    internal static (string? Label, string File) SplitLabel(string argument)
+    {
+        if (File.Exists(argument) || argument.IndexOf('=', StringComparison.Ordinal) <= 0)
+        {
+            return (null, argument);
+        }
+
+        for (int eq = argument.IndexOf('=', StringComparison.Ordinal); eq > 0; eq = argument.IndexOf('=', eq + 1))
+        {
+            if (File.Exists(argument[(eq + 1)..]))
+            {
+                return (argument[..eq], argument[(eq + 1)..]);
+            }
+        }
+
+        int first = argument.IndexOf('=', StringComparison.Ordinal);
+        return (argument[..first], argument[(first + 1)..]);
     }
 
     /// <summary>The plot's file name: the model name with anything but letters, digits, '-' and '_' as '_'.</summary>
