@@ -64,6 +64,16 @@ for init in Linear Density Random; do
   done
 done
 
+# The ratio-versus-test-error frontier of the files beside the published results
+# (docs/published-mnist.json), into docs/frontier/. FRONTIER_FILES adds more files, as paths
+# relative to OUT_DIR (e.g. search candidates: "lenet-5.work/search/c*/model.dcz").
+frontier_files=()
+for model in lenet-300-100 lenet-5 ds-cnn; do
+  [[ -f "$out/$model.dcz" ]] && frontier_files+=("$model.dcz")
+done
+(cd "$out" && "${dcz[@]}" frontier "${frontier_files[@]}" ${FRONTIER_FILES:-} \
+  --published "$root/docs/published-mnist.json" --out "$root/docs/frontier" >/dev/null)
+
 RESULTS_DATA="$data" python3 - "$out" "$root/docs/results.md" "$seed" "$threads" "$bits" <<'PY'
 import json, os, sys, platform
 out, target, seed, threads, bits = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split()
@@ -185,6 +195,19 @@ if rows:
         lin = rows.get(("Linear", b))
         lines.append(f"| {b} | " + " | ".join(cells) + f" | {lin[2]:,} |" if lin else f"| {b} | " + " | ".join(cells) + " | – |")
     lines.append("")
+
+# The frontier section: the tables dcz frontier wrote, with the plots beside them.
+frontier = os.path.join(os.path.dirname(target), "frontier", "frontier.md")
+if os.path.exists(frontier):
+    with open(frontier, encoding="utf-8") as f:
+        body = f.read().replace("](frontier-", "](frontier/frontier-")
+    lines += ["## Compression frontier: ratio against test error, beside published results", "",
+              "Every file of this page (and the search candidates of docs/search.md when FRONTIER_FILES names them) "
+              "against the published LeNet results (`docs/published-mnist.json`), as `dcz frontier` draws them: bold rows "
+              "are on the Pareto frontier (no other point has at least their ratio at no more error). The published ratios "
+              "are each paper's own accounting (the Accounting column); ours are whole files against the dense float32 "
+              "network as trained. Our runs train on images shifted by up to 2 pixels (augmentation); the papers' do not "
+              "say they augment, and Deep Compression does not.", "", body]
 
 lines += ["## Reproduce", "", "```", f"SEED={seed} THREADS={threads} scripts/reproduce-results.sh ../shared/data/mnist", "```", "",
           "Results are bit-reproducible for a given seed, thread count and machine type: the same command writes the same "

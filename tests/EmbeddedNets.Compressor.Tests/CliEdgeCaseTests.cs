@@ -56,7 +56,7 @@ public sealed class CliEdgeCaseTests : IDisposable
     [InlineData("""{ "prune": { "quality": { "ip1": null } } }""", "prune.quality.ip1 must be a number (is null)")]
     [InlineData("""{ "encode": 3 }""", "encode must be an object (is 3)")]
     [InlineData("""{ "epochz": 3 }""", "unknown setting 'epochz' (known: batchSize, validation, baseline, prune, quantize, encode)")]
-    [InlineData("""{ "prune": { "iteration": 3 } }""", "unknown setting 'prune.iteration' (known: iterations, quality, epochs, learningRate, schedule, minLearningRateFraction, momentum, weightDecay, maxGradientNorm, shiftPixels)")]
+    [InlineData("""{ "prune": { "iteration": 3 } }""", "unknown setting 'prune.iteration' (known: iterations, quality, groupLasso, removeDeadUnits, epochs, learningRate, schedule, minLearningRateFraction, momentum, weightDecay, maxGradientNorm, shiftPixels)")]
     public void Compress_NullOrWrongTypedConfigValue_Exits2NamingTheKey(string json, string expected)
     {
         string config = Config(json);

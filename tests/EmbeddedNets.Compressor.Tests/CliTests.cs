@@ -58,6 +58,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1000, root.GetProperty("testCount").GetInt32());
         JsonElement layer = Assert.Single(root.GetProperty("layers").EnumerateArray());
         Assert.Equal("fc", layer.GetProperty("name").GetString());
+        Assert.Equal("10×784", layer.GetProperty("shape").GetString());
         Assert.Equal(1120, layer.GetProperty("kept").GetInt32());
         Assert.Equal(2, layer.GetProperty("weightBits").GetInt32());
         Assert.Equal(4, layer.GetProperty("indexBits").GetInt32());
@@ -72,7 +73,7 @@ public sealed class CliTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Contains("huffman bits/w", output);
-        Assert.Contains("fc", output);
+        Assert.Matches(@"fc\s+Dense\s+10×784\s", output);
         Assert.Contains("total", output);
         Assert.Contains("recorded accuracy: 12.30 % (123/1000 of mnist-test", output);
     }
@@ -167,7 +168,7 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "inspect" }, "missing FILE.dcz")]
     [InlineData(new[] { "inspect", "nope.dcz" }, "model file 'nope.dcz' does not exist")]
     [InlineData(new[] { "compress", "--data", "x", "--out", "y.dcz" }, "missing --model")]
-    [InlineData(new[] { "compress", "--model", "alexnet", "--data", "x", "--out", "y.dcz" }, "unknown model 'alexnet' (known: lenet-300-100, lenet-5, ds-cnn, or an architecture file ending in .json)")]
+    [InlineData(new[] { "compress", "--model", "alexnet", "--data", "x", "--out", "y.dcz" }, "unknown model 'alexnet' (known: lenet-300-100, lenet-5, ds-cnn, an architecture file ending in .json, or an ONNX model ending in .onnx)")]
     [InlineData(new[] { "compress", "--model", "nope.json", "--data", "x", "--out", "y.dcz" }, "architecture file 'nope.json' does not exist")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "/no/such/dir", "--out", "y.dcz" }, "--data '/no/such/dir' does not exist (give a data folder or file)")]
     [InlineData(new[] { "compress", "--model", "lenet-5", "--data", "x", "--out", "y.dcz", "--seed", "-3" }, "--seed must be a non-negative integer")]
@@ -247,7 +248,7 @@ public sealed class CliTests : IDisposable
         (int code, string output, _) = Run(first, second);
 
         Assert.Equal(0, code);
-        foreach (string option in new[] { "--model <NAME|FILE.json>", "--data <PATH>", "--test <PATH>", "--label-column <NAME>", "--test-fraction <F>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
+        foreach (string option in new[] { "--model <NAME|FILE.json|FILE.onnx>", "--data <PATH>", "--test <PATH>", "--label-column <NAME>", "--test-fraction <F>", "--out <FILE.dcz>", "--seed <N>", "--config <FILE.json>", "--report <DIR>", "--work <DIR>", "--threads <N>", "--no-resume", "--verbose" })
         {
             Assert.Contains(option, output);
         }

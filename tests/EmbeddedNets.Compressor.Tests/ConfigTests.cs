@@ -24,7 +24,7 @@ public class ConfigTests
             """);
 
         Assert.Equal(4, c.Quantize.Bits["ip1"]);
-        Assert.Equal(6, c.Quantize.Bits["ip2"]);
+        Assert.Equal(DefaultConfigs.For(Architectures.LeNet300100).Quantize.Bits["ip2"], c.Quantize.Bits["ip2"]);
         Assert.Equal(CentroidInit.Density, c.Quantize.Init);
         Assert.Equal(2, c.Baseline.Epochs);
         Assert.Equal(DefaultConfigs.For(Architectures.LeNet300100).Baseline.LearningRate, c.Baseline.LearningRate);
@@ -40,6 +40,8 @@ public class ConfigTests
     [InlineData("""{ "quantize": { "init": "Fancy" } }""", "quantize.init")]
     [InlineData("""{ "prune": { "shiftPixels": 9 } }""", "prune.shiftPixels must be 0–8 (is 9)")]
     [InlineData("""{ "baseline": { "shiftPixels": -1 } }""", "baseline.shiftPixels must be 0–8 (is -1)")]
+    [InlineData("""{ "prune": { "groupLasso": -0.001 } }""", "prune.groupLasso must be ≥ 0 (is -0.001)")]
+    [InlineData("""{ "prune": { "removeDeadUnits": 1 } }""", "prune.removeDeadUnits")]
     [InlineData("""{ "epochz": 3 }""", "epochz")]
     [InlineData("""[1, 2]""", "the top level must be a JSON object")]
     [InlineData("""{ "baseline": """, "not valid JSON")]
@@ -63,6 +65,18 @@ public class ConfigTests
         Assert.DoesNotContain("ShiftPixels", plain, StringComparison.Ordinal);
         Assert.Contains("\"ShiftPixels\":2", System.Text.Json.JsonSerializer.Serialize(stage), StringComparison.Ordinal);
         Assert.Equal(2, ConfigLoader.Load(Architectures.LeNet5, """{ "prune": { "shiftPixels": 2 } }""").Prune.ShiftPixels);
+    }
+
+    [Fact]
+    public void GroupLasso_OnlyWhenSet_EntersTheSerialisedStage_AndRemoveDeadUnitsDefaultsOn()
+    {
+        string plain = System.Text.Json.JsonSerializer.Serialize(new PruneConfig());
+        CompressionConfig c = ConfigLoader.Load(Architectures.LeNet300100, """{ "prune": { "groupLasso": 0.0005, "removeDeadUnits": false } }""");
+
+        Assert.DoesNotContain("GroupLasso", plain, StringComparison.Ordinal);
+        Assert.Equal(0.0005, c.Prune.GroupLasso);
+        Assert.False(c.Prune.RemoveDeadUnits);
+        Assert.True(ConfigLoader.Load(Architectures.LeNet300100, null).Prune.RemoveDeadUnits);
     }
 
     [Fact]

@@ -15,13 +15,13 @@ public sealed class EndToEndTests : IDisposable
     // thresholds are tuned for a fully trained network; a 3-epoch one gets milder ones. Images
     // are shifted as in the defaults, so the pipeline's augmentation path runs too. The slice's
     // 4,000 training images cannot spare the default 5,000 for validation: every run here holds
-    // out 400 of them.
+    // out 400 of them. The bits are set too: the defaults' 2 bits suit only a fully trained network.
     private const string ShortConfig = """
         {
           "validation": { "fraction": 0.1 },
           "baseline": { "epochs": 3, "learningRate": 0.05 },
           "prune": { "iterations": 2, "epochs": 1, "quality": { "ip1": 1.8, "ip2": 1.6, "ip3": 1.0 } },
-          "quantize": { "epochs": 1 }
+          "quantize": { "epochs": 1, "bits": { "ip1": 6, "ip2": 6, "ip3": 6 } }
         }
         """;
 
@@ -133,6 +133,60 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Compress_DeadUnitRemovalOnAndOff_ShareCheckpoints_AndPredictTheSame()
+    {
+        const string Off = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "ip1": 2.5, "ip2": 1.6, "ip3": 1.0 }, "removeDeadUnits": false }, "quantize": { "epochs": 1 } }""";
+        string work = Path.Combine(_dir, "units.work");
+        CompressionResult off = Compress("off", Architectures.LeNet300100, Off, work: work);
+        CompressionResult on = Compress("on", Architectures.LeNet300100, Off.Replace("\"removeDeadUnits\": false", "\"removeDeadUnits\": true", StringComparison.Ordinal), work: work);
+        CompressionResult onAgain = Compress("again", Architectures.LeNet300100, Off.Replace(", \"removeDeadUnits\": false", string.Empty, StringComparison.Ordinal), work: work);
+
+        // The switch acts on the finished network: the second run resumes the first's last checkpoint.
+        Assert.EndsWith("state.ckpt", on.ResumedFrom);
+        byte[] offBytes = File.ReadAllBytes(off.OutputPath!);
+        byte[] onBytes = File.ReadAllBytes(on.OutputPath!);
+        Assert.Equal(onBytes, File.ReadAllBytes(onAgain.OutputPath!));
+        DczModel offModel = DczFile.Read(offBytes);
+        DczModel onModel = DczFile.Read(onBytes);
+        Assert.Equal(new[] { 300, 100, 10 }, offModel.Layers.Where(l => l.WeightTensor is not null).Select(l => l.WeightShape![0]));
+        int[] units = onModel.Layers.Where(l => l.WeightTensor is not null).Select(l => l.WeightShape![0]).ToArray();
+        Assert.True(units[0] < 300, $"ip1 keeps {units[0]} of 300 units at quality 2.5");
+        Assert.Equal(10, units[2]);
+        Assert.True(onBytes.Length < offBytes.Length, $"{onBytes.Length} bytes with removal, {offBytes.Length} without");
+
+        // Same predictions on every test image, and the ratio still compares with the full network.
+        MnistSet test = Mnist.LoadTest(s_slice);
+        CompactModel a = CompactModel.Load(offBytes);
+        CompactModel b = CompactModel.Load(onBytes);
+        for (int i = 0; i < test.Count; i++)
+        {
+            ReadOnlySpan<byte> image = test.GetImage(i);
+            Assert.Equal(a.Predict(image), b.Predict(image));
+        }
+
+        Assert.Equal(off.DenseBytes, on.DenseBytes);
+    }
+
+    [Fact]
+    public void Compress_GroupLasso_GivesTheSameBytesTwice_AndKillsUnitsTheRemovalTakes()
+    {
+        // The penalty shrinks whole rows during the first round's retraining; the second round's
+        // threshold then prunes what is left of them, and the removal takes the units.
+        const string Plain = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 2, "epochs": 1, "quality": { "ip1": 1.5, "ip2": 1.0, "ip3": 1.0 } }, "quantize": { "epochs": 1 } }""";
+        string lasso = Plain.Replace("\"iterations\": 2,", "\"iterations\": 2, \"groupLasso\": 0.05,", StringComparison.Ordinal);
+        string work = Path.Combine(_dir, "lasso.work");
+
+        CompressionResult plain = Compress("plain", Architectures.LeNet300100, Plain, work: work);
+        CompressionResult a = Compress("lasso-a", Architectures.LeNet300100, lasso, work: work);
+        CompressionResult b = Compress("lasso-b", Architectures.LeNet300100, lasso, resume: false);
+
+        byte[] bytes = File.ReadAllBytes(a.OutputPath!);
+        Assert.Equal(bytes, File.ReadAllBytes(b.OutputPath!));
+        int Units(string path) => DczFile.Read(File.ReadAllBytes(path)).Layers[0].WeightShape![0];
+        Assert.True(Units(a.OutputPath!) < Units(plain.OutputPath!), $"ip1 keeps {Units(a.OutputPath!)} units with the penalty, {Units(plain.OutputPath!)} without");
+    }
+
+    [Fact]
     public void Compress_InterruptedThenResumed_GivesTheSameBytesAsOneRun()
     {
         const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 2 }, "prune": { "iterations": 2, "epochs": 1 }, "quantize": { "epochs": 2 } }""";
@@ -152,12 +206,13 @@ public sealed class EndToEndTests : IDisposable
     [Fact]
     public void Compress_OtherQuantizationSettings_StartFromThePrunedCheckpoint()
     {
-        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1 } }""";
+        // Milder qualities and more bits than the defaults, which are for a fully trained network.
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "ip1": 1.8, "ip2": 1.6, "ip3": 1.0 } }, "quantize": { "epochs": 1, "bits": { "ip1": 6, "ip2": 6, "ip3": 6 } } }""";
         string work = Path.Combine(_dir, "shared.work");
         Compress("linear", Architectures.LeNet300100, Quick, work: work);
 
         CompressionResult density = Compress("density", Architectures.LeNet300100,
-            """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1 }, "quantize": { "epochs": 1, "init": "Density", "bits": { "ip1": 3 } } }""", work: work);
+            """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 1 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "ip1": 1.8, "ip2": 1.6, "ip3": 1.0 } }, "quantize": { "epochs": 1, "init": "Density", "bits": { "ip1": 3, "ip2": 6, "ip3": 6 } } }""", work: work);
 
         Assert.EndsWith("pruned.ckpt", density.ResumedFrom);
         DczInspection inspection = DczFile.Inspect(File.ReadAllBytes(density.OutputPath!));

@@ -46,6 +46,70 @@ public sealed class TargetSearchTests : IDisposable
         Assert.Equal((2.1, 0.0), (keep101["big"], keep101["small"])); // 81 of the 90 weights between 3 and 2
     }
 
+    // A pruned network measured on 1,000 validation images at 95 %: "big" keeps 1,000 weights, "small" 10.
+    private static SensitivityResult BitCurves() => new("m", "pruned", "validation", 1000, 0.95, new[]
+    {
+        new LayerSensitivity("big", 100_000, 1000, 0.1, Array.Empty<PruningPoint>(), new[] { B(1, 0.80, 1.0), B(2, 0.94, 1.9), B(3, 0.947, 2.8), B(4, 0.95, 3.7) }),
+        new LayerSensitivity("small", 100, 10, 0.1, Array.Empty<PruningPoint>(), new[] { B(1, 0.90, 1.0), B(2, 0.945, 1.9), B(3, 0.95, 2.8), B(4, 0.951, 3.7) }),
+    });
+
+    private static BitsPoint B(int bits, double accuracy, double entropy) => new(bits, 1 << bits, accuracy, entropy);
+
+    [Fact]
+    public void ChooseBits_SpendsTheDropWhereItSavesTheMostBytes()
+    {
+        // Estimated bytes: big 1,000 × entropy / 8 + 4 per centroid (133, 253.5, 382, 526.5 at
+        // 1–4 bits), small 10 × entropy / 8 + codebook (9.25, 18.4, 35.5, 68.6). Drops in images:
+        // big 150 / 10 / 3 / 0, small 50 / 5 / 0 / 0 (a gain counts as none).
+        SensitivityResult curves = BitCurves();
+
+        // 3 images: only big's 3 bits fits (saves 144.5 bytes); small drops to 3 bits for free.
+        Assert.Equal(new Dictionary<string, int> { ["big"] = 3, ["small"] = 3 }, TargetSearch.ChooseBits(curves, 0.003));
+
+        // 10 images: big at 2 bits (10) beats big at 3 plus small at 2 (8 images, 17 bytes saved
+        // by small against 128.5 by big's extra bit).
+        Assert.Equal(new Dictionary<string, int> { ["big"] = 2, ["small"] = 3 }, TargetSearch.ChooseBits(curves, 0.010));
+
+        // 15 images: both.
+        Assert.Equal(new Dictionary<string, int> { ["big"] = 2, ["small"] = 2 }, TargetSearch.ChooseBits(curves, 0.015));
+
+        // Nothing to spend: the fewest bits that lose nothing.
+        Assert.Equal(new Dictionary<string, int> { ["big"] = 4, ["small"] = 3 }, TargetSearch.ChooseBits(curves, 0));
+    }
+
+    [Fact]
+    public void ChooseBits_AFlatAllowanceWouldWasteTheBudgetOnTheSmallLayer()
+    {
+        // A flat allowance of 5 images per layer (10 in sum) gives big 3 bits and small 2 bits,
+        // 400.4 estimated bytes; shared, the same 10 images give big 2 and small 3, 289 bytes.
+        SensitivityResult curves = BitCurves();
+        Dictionary<string, int> flat = curves.Layers.ToDictionary(l => l.Name, l => l.BitsForDrop(0.95, 0.005));
+        Dictionary<string, int> shared = TargetSearch.ChooseBits(curves, 0.010);
+
+        Assert.Equal((3, 2), (flat["big"], flat["small"]));
+        Assert.Equal((2, 3), (shared["big"], shared["small"]));
+    }
+
+    [Fact]
+    public void BitsBudget_IsTheHeadroomTimesTheFineTuningCredit_WithinPerLayerBounds()
+    {
+        SensitivityResult pruned = BitCurves(); // 5 % error, two layers
+
+        Assert.Equal(0.01, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.055 }, pruned), 12); // 0.5 points × 2
+        Assert.Equal(0.002, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.05 }, pruned), 12); // no headroom: the 0.1-per-layer floor, not doubled
+        Assert.Equal(0.002, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.04 }, pruned), 12);
+        Assert.Equal(0.02, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.2 }, pruned), 12); // at the 1-per-layer cap
+        Assert.Equal(0.002, TargetSearch.BitsBudget(new SearchTargets { MinRatio = 50 }, pruned), 12);
+        Assert.Equal(0.006, TargetSearch.BitsBudget(new SearchTargets { MaxError = 0.055, BitsDrop = 0.003 }, pruned), 12); // set per layer
+    }
+
+    [Fact]
+    public void WithinError_CountsAnErrorExactlyAtTheTargetAsWithin()
+    {
+        Assert.True(TargetSearch.WithinError(1 - 0.984, 0.016)); // 0.016000000000000014
+        Assert.False(TargetSearch.WithinError(1 - 0.9838, 0.016));
+    }
+
     [Fact]
     public void Anchor_KeepsAsManyWeightsAsTheConfiguredQualities()
     {

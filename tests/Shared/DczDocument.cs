@@ -303,6 +303,11 @@ public sealed class DczDocument
 
         m.Add(r.String("producer"));
         m.Add(r.Var("seed", DczFieldRole.Other));
+        if (version >= 3)
+        {
+            m.Add(r.Var("trained dense bytes", DczFieldRole.Other));
+        }
+
         ulong layers = r.Var("layer count", DczFieldRole.Size, 1024).Value;
         for (ulong i = 0; i < layers; i++)
         {
@@ -388,13 +393,24 @@ public sealed class DczDocument
     /// </summary>
     public DczDocument? ToVersion1()
     {
-        if (Version != 2)
+        if (Version is not (2 or 3))
         {
             return null;
         }
 
         var v1 = Clone();
         v1.Version = 1;
+        int trainedAt = v1.Metadata.FindIndex(f => f.Name == "trained dense bytes");
+        if (trainedAt >= 0)
+        {
+            if (v1.Metadata[trainedAt].Value != 0)
+            {
+                return null;
+            }
+
+            v1.Metadata.RemoveAt(trainedAt);
+        }
+
         int channelsAt = v1.Metadata.FindIndex(f => f.Name == "preprocessing channel count");
         if (v1.Metadata[channelsAt].Value != 1)
         {

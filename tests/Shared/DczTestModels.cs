@@ -57,6 +57,22 @@ public static class DczTestModels
         "010102000000BF0000003F0503212007" +
         "58021105380000803E000080BF");
 
+    /// <summary>
+    /// The version-2 example (the worked example of the version-2 spec): <see cref="SpecExample"/>
+    /// as a version-2 writer stored it, 154 bytes (version 3 adds the trained dense bytes).
+    /// </summary>
+    public static byte[] SpecExampleV2Bytes() => Convert.FromHexString(
+        "8944435A020000008A00000052A4019F" +
+        "0474696E7901040000803F0100000000" +
+        "0000803F02026E6F0379657301046465" +
+        "6D6F040303646F632A04010266630100" +
+        "1F0402010102000000BF0000003F0503" +
+        "21200758021105380000803E000080BF" +
+        "040472656C750101000104736B697001" +
+        "001F0402000203000000400000000000" +
+        "0040BF0422001005D000000000000000" +
+        "3F090373756D02020300");
+
     /// <summary>The model of <see cref="SpecExampleV1Bytes"/>: layer <c>fc</c> of <see cref="SpecExample"/> alone, as a chain.</summary>
     public static DczModel SpecExampleV1()
     {
@@ -651,6 +667,7 @@ public static class DczTestModels
 
         Check(a.Producer == b.Producer, "producer");
         Check(a.Seed == b.Seed, "seed");
+        Check(a.TrainedDenseFloat32Bytes == b.TrainedDenseFloat32Bytes, "trained dense bytes");
         Check(expected.Layers.Count == actual.Layers.Count, "layer count");
         for (int i = 0; i < Math.Min(expected.Layers.Count, actual.Layers.Count) && diff.Length == 0; i++)
         {

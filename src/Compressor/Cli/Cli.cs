@@ -51,6 +51,7 @@ public static class Cli
     [
         new CompressCommand(),
         new SensitivityCommand(),
+        new FrontierCommand(),
         new ConvertCommand(),
         new InspectCommand(),
         new EvalCommand(),

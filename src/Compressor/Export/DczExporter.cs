@@ -86,10 +86,7 @@ internal sealed class DczExporter
 
     /// <summary>A copy of <paramref name="model"/> with other metrics; the layers are shared, not copied.</summary>
     public static DczModel WithMetrics(DczModel model, RecordedMetrics metrics)
-    {
-        ModelInfo i = model.Info;
-        return new DczModel(new ModelInfo(i.Name, i.InputShape, i.Preprocessing, i.ClassLabels, metrics, i.Producer, i.Seed), model.Layers);
-    }
+        => new(model.Info.WithMetrics(metrics), model.Layers);
 
     private static SparseWeights Sparse(LayerState state)
     {

@@ -37,7 +37,7 @@ public sealed class OnnxConversionOptions
 }
 
 /// <summary>
-/// Maps an <see cref="OnnxGraph"/> onto the .dcz ops (format v2). Without pruning or sharing options
+/// Maps an <see cref="OnnxGraph"/> onto the .dcz ops. Without pruning or sharing options
 /// the result is a dense model that computes what the ONNX model computes: every weight kept and
 /// stored unshared as float32, with
 /// BatchNormalization folded into the Conv, Gemm or MatMul before it (else a ScaleShift node) and a

@@ -116,6 +116,25 @@ public sealed class PruneConfig : TrainingStageConfig
 
     /// <summary>Final quality parameter per weighted layer (a missing layer is not pruned).</summary>
     public Dictionary<string, double> Quality { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Group-sparsity penalty λ of the retraining between pruning rounds: λ × Σ over the units of
+    /// every weighted layer but the last of the L2 norm of the unit's incoming (masked) weights is
+    /// added to the loss, pushing whole units to zero so that <see cref="RemoveDeadUnits"/> can
+    /// remove them. 0 (the default) adds nothing. Not written when 0, so configurations without
+    /// it keep their checkpoint keys.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double GroupLasso { get; set; }
+
+    /// <summary>
+    /// Remove dead units when the file is written (the default): output units of Dense and
+    /// Conv2d layers that nothing reads, or whose incoming weights are all zero so that their
+    /// constant output folds exactly into the layers that read them, go with the matching input
+    /// columns, leaving smaller layers and the same outputs. Applied to the finished network, so it
+    /// is not part of any checkpoint key.
+    /// </summary>
+    public bool RemoveDeadUnits { get; set; } = true;
 }
 
 /// <summary>Centroid initialisation for k-means (paper Section 3.2).</summary>

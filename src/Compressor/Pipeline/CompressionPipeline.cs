@@ -16,8 +16,8 @@ using EmbeddedNets.Inference;
 
 namespace EmbeddedNets.Compressor.Pipeline;
 
-/// <summary>What a compression run needs besides the configuration.</summary>
-public sealed class CompressionOptions
+/// <summary>What a compression run needs besides the configuration (a record, so a variant is a <c>with</c> expression).</summary>
+public sealed record CompressionOptions
 {
     /// <summary>The network to train and compress.</summary>
     public required ArchitectureSpec Architecture { get; init; }
@@ -222,7 +222,15 @@ public static class CompressionPipeline
 
         // Encode, measure on the written bytes, write the final file. An interrupt is honoured
         // up to the write of the .dcz; after it the run finishes its report.
-        DczModel model = WithPreprocessing(ChooseGapBits(new DczExporter(session.Network, states, options.Seed), config), session.Preprocessing.ToFormat());
+        var exporter = new DczExporter(session.Network, states, options.Seed);
+        DczModel model = WithPreprocessing(ChooseGapBits(exporter, config, out IReadOnlyList<UnitCount> units), session.Preprocessing.ToFormat());
+
+        if (config.Prune.RemoveDeadUnits)
+        {
+            progress.Line("dead units removed: " + string.Join(", ", units.Select(u => string.Create(CultureInfo.InvariantCulture,
+                $"{u.Layer} {u.Before - u.After} of {u.Before} ({u.After} kept)"))));
+        }
+
         options.Cancellation.ThrowIfCancellationRequested();
         byte[] draftBytes = DczFile.Write(model);
         DczModel readBack = DczFile.Read(draftBytes);
@@ -245,6 +253,9 @@ public static class CompressionPipeline
 
         AtomicFile.WriteAllBytes(output, finalBytes);
         DczInspection inspection = DczFile.Inspect(finalBytes);
+
+        // Against the network as trained: a file that lost whole units records that size.
+        long denseBytes = inspection.DenseFloat32Bytes;
         double? validationAccuracy = null;
         if (split.Validation is LabelledSet held)
         {
@@ -252,21 +263,28 @@ public static class CompressionPipeline
         }
 
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {output}: {finalBytes.Length:N0} bytes, {inspection.CompressionRatio:F1}× smaller than dense float32 ({inspection.DenseFloat32Bytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference){(validationAccuracy is double va ? $", validation accuracy {va * 100:F2} %" : string.Empty)}"));
+            $"wrote {output}: {finalBytes.Length:N0} bytes, {(double)denseBytes / finalBytes.Length:F1}× smaller than dense float32 ({denseBytes:N0} bytes), test accuracy {metrics.Accuracy * 100:F2} % ({correct}/{data.Test.Count}, Runtime inference){(validationAccuracy is double va ? $", validation accuracy {va * 100:F2} %" : string.Empty)}"));
 
-        var result = new CompressionResult(output, report, finalBytes.Length, inspection.DenseFloat32Bytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy,
+        var result = new CompressionResult(output, report, finalBytes.Length, denseBytes, metrics, run.Header.BaselineAccuracy ?? 0, progress.Elapsed, run.Header.TrainSeconds, run.ResumedFrom, run.Header.QuantizedAccuracy,
             split.Validation?.Count ?? 0, run.Header.BaselineValidationAccuracy, validationAccuracy);
-        ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList()));
+        ReportWriter.Write(report, new ReportInput(options, config, inspection, result, run.Header.History, run.Header.PruneLog, LoadWeights(work, BaselineFile, states), LoadWeights(work, PrunedFile, states), CurrentWeights(states), states.Select(s => (s.Name, Centroids(s))).ToList(), config.Prune.RemoveDeadUnits ? units : null));
         progress.Line($"report: {Path.Combine(report, "report.md")}");
         return result;
     }
 
     /// <summary>
     /// For every layer without a fixed gap width, encodes the model with each width 1–12 and keeps
-    /// the one that makes the file smallest (ties go to the narrower width), layer by layer.
+    /// the one that makes the file smallest (ties go to the narrower width), layer by layer. With
+    /// <see cref="PruneConfig.RemoveDeadUnits"/> every encoding is of the model after dead-unit
+    /// removal (its units in <paramref name="units"/>), so the widths fit the smaller layers.
     /// </summary>
-    internal static DczModel ChooseGapBits(DczExporter exporter, CompressionConfig config)
+    internal static DczModel ChooseGapBits(DczExporter exporter, CompressionConfig config, out IReadOnlyList<UnitCount> units)
     {
+        IReadOnlyList<UnitCount> counts = Array.Empty<UnitCount>();
+        DczModel Build(IReadOnlyDictionary<string, int> gapBits) => config.Prune.RemoveDeadUnits
+            ? DeadUnitRemoval.Apply(exporter.Build(gapBits), out counts)
+            : exporter.Build(gapBits);
+
         var widths = exporter.WeightedNames.ToDictionary(
             name => name,
             name => config.Encode.GapBits.TryGetValue(name, out int fixedBits) && fixedBits > 0 ? fixedBits : DczExporter.DefaultGapBits,
@@ -283,7 +301,7 @@ public static class CompressionPipeline
             for (int bits = 1; bits <= 12; bits++)
             {
                 widths[name] = bits;
-                int length = DczFile.Write(exporter.Build(widths)).Length;
+                int length = DczFile.Write(Build(widths)).Length;
                 if (length < bestLength)
                 {
                     best = bits;
@@ -294,7 +312,9 @@ public static class CompressionPipeline
             widths[name] = best;
         }
 
-        return exporter.Build(widths);
+        DczModel model = Build(widths);
+        units = counts;
+        return model;
     }
 
     /// <summary>
@@ -324,10 +344,7 @@ public static class CompressionPipeline
     }
 
     internal static DczModel WithPreprocessing(DczModel model, Preprocessing preprocessing)
-    {
-        ModelInfo i = model.Info;
-        return new DczModel(new ModelInfo(i.Name, i.InputShape, preprocessing, i.ClassLabels, i.Metrics, i.Producer, i.Seed), model.Layers);
-    }
+        => new(model.Info.WithPreprocessing(preprocessing), model.Layers);
 
     internal static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", parts))));
@@ -447,6 +464,15 @@ public static class CompressionPipeline
             // The validation split enters only when it is on, so runs without one keep the keys
             // (and checkpoints) they had before it existed.
             string Json(object o) => JsonSerializer.Serialize(o, o.GetType());
+
+            // Dead-unit removal acts on the finished network when the file is written: the pruned
+            // network does not depend on it, so runs with and without it share checkpoints.
+            string PruneKeyJson(PruneConfig prune)
+            {
+                var node = JsonSerializer.SerializeToNode(prune)!.AsObject();
+                node.Remove(nameof(PruneConfig.RemoveDeadUnits));
+                return node.ToJsonString();
+            }
             var baselineParts = new List<string>
             {
                 "dcz-v2",
@@ -464,7 +490,7 @@ public static class CompressionPipeline
             }
 
             _baselineKey = Hash(baselineParts.ToArray());
-            _pruneKey = Hash(_baselineKey, Json(config.Prune));
+            _pruneKey = Hash(_baselineKey, PruneKeyJson(config.Prune));
             _fullKey = Hash(_pruneKey, Json(config.Quantize));
         }
 

@@ -238,6 +238,7 @@ public static class ConfigLoader
         Stage(c.Prune, "prune");
         Stage(c.Quantize, "quantize");
         Check(c.Prune.Iterations is >= 0 and <= 100, $"prune.iterations must be 0–100 (is {c.Prune.Iterations})");
+        Check(c.Prune.GroupLasso >= 0 && double.IsFinite(c.Prune.GroupLasso), $"prune.groupLasso must be ≥ 0 (is {F(c.Prune.GroupLasso)})");
         Layers(c.Prune.Quality, "prune.quality", q => q >= 0 && double.IsFinite(q), "≥ 0");
         Layers(c.Quantize.Bits, "quantize.bits", b => b is >= 1 and <= 8, "1–8");
         Layers(c.Encode.GapBits, "encode.gapBits", b => b is >= 0 and <= 12, "1–12 (or 0 = smallest file)");

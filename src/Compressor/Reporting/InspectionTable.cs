@@ -8,6 +8,7 @@ namespace EmbeddedNets.Compressor.Reporting;
 /// <summary>One row of the paper's Tables 2–3 for a weighted layer.</summary>
 /// <param name="Name">Layer name.</param>
 /// <param name="Kind">Dense or Conv2d.</param>
+/// <param name="Shape">The weight tensor's shape, output units first (e.g. <c>300×784</c>): what dead-unit removal shrinks.</param>
 /// <param name="Weights">Weight positions of the dense layer.</param>
 /// <param name="Kept">Weights kept after pruning (fillers not counted).</param>
 /// <param name="Fillers">Filler entries the relative indexing needed.</param>
@@ -21,6 +22,7 @@ namespace EmbeddedNets.Compressor.Reporting;
 internal sealed record LayerRow(
     string Name,
     LayerKind Kind,
+    string Shape,
     long Weights,
     long Kept,
     int Fillers,
@@ -51,6 +53,7 @@ internal sealed class InspectionTable
             .Select(l => new LayerRow(
                 l.Name.Length > 0 ? l.Name : "layer " + l.Index.ToString(CultureInfo.InvariantCulture),
                 l.Kind,
+                string.Join("×", (l.Layer.WeightShape ?? Array.Empty<int>()).Select(d => d.ToString(CultureInfo.InvariantCulture))),
                 l.DenseWeightCount,
                 l.KeptCount,
                 l.FillerCount,
@@ -89,14 +92,14 @@ internal sealed class InspectionTable
         var sb = new StringBuilder();
         DczModel model = Inspection.Model;
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{fileLabel}: model '{model.Info.Name}', {Inspection.FileBytes:N0} bytes, {model.Layers.Count} layers"));
-        string[] header = { "layer", "kind", "#weights", "kept %", "weight bits", "huffman bits/w", "index bits", "huffman bits/idx", "bytes", "ratio" };
+        string[] header = { "layer", "kind", "shape", "#weights", "kept %", "weight bits", "huffman bits/w", "index bits", "huffman bits/idx", "bytes", "ratio" };
         var rows = new List<string[]> { header };
         foreach (LayerRow r in Rows)
         {
-            rows.Add(Cells(r.Name, r.Kind.ToString(), r.Weights, r.KeptPercent, r.WeightBits.ToString(CultureInfo.InvariantCulture), r.HuffmanBitsPerWeight, r.IndexBits.ToString(CultureInfo.InvariantCulture), r.HuffmanBitsPerIndex, r.Bytes, r.Ratio));
+            rows.Add(Cells(r.Name, r.Kind.ToString(), r.Shape, r.Weights, r.KeptPercent, r.WeightBits.ToString(CultureInfo.InvariantCulture), r.HuffmanBitsPerWeight, r.IndexBits.ToString(CultureInfo.InvariantCulture), r.HuffmanBitsPerIndex, r.Bytes, r.Ratio));
         }
 
-        rows.Add(Cells("total", string.Empty, TotalWeights, TotalKeptPercent, string.Empty, TotalHuffmanBitsPerWeight, string.Empty, TotalHuffmanBitsPerIndex, Inspection.FileBytes, Inspection.CompressionRatio));
+        rows.Add(Cells("total", string.Empty, string.Empty, TotalWeights, TotalKeptPercent, string.Empty, TotalHuffmanBitsPerWeight, string.Empty, TotalHuffmanBitsPerIndex, Inspection.FileBytes, Inspection.CompressionRatio));
         int[] widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
         foreach (string[] row in rows)
         {
@@ -111,7 +114,7 @@ internal sealed class InspectionTable
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"total bytes include {OverheadBytes:N0} bytes of header, metadata and unweighted layers"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"dense float32 weights + biases: {Inspection.DenseFloat32Bytes:N0} bytes → {Inspection.FileBytes:N0} bytes = {Inspection.CompressionRatio:F1}× smaller"));
+            $"dense float32 weights + biases: {Inspection.DenseFloat32Bytes:N0} bytes{(Inspection.DenseFloat32Bytes != Inspection.LayersDenseFloat32Bytes ? $" (the network as trained; whole units removed since, these layers: {Inspection.LayersDenseFloat32Bytes:N0} bytes)" : string.Empty)} → {Inspection.FileBytes:N0} bytes = {Inspection.CompressionRatio:F1}× smaller"));
         sb.AppendLine(AccuracyLine(model.Info.Metrics));
         return sb.ToString();
     }
@@ -120,16 +123,16 @@ internal sealed class InspectionTable
     public string ToMarkdown()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| Layer | #Weights | Kept % | Weight bits | Huffman bits/weight | Index bits | Huffman bits/index | Bytes | Ratio |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| Layer | Shape | #Weights | Kept % | Weight bits | Huffman bits/weight | Index bits | Huffman bits/index | Bytes | Ratio |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (LayerRow r in Rows)
         {
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.Weights:N0} | {r.KeptPercent:F1} % | {r.WeightBits} | {r.HuffmanBitsPerWeight:F2} | {r.IndexBits} | {r.HuffmanBitsPerIndex:F2} | {r.Bytes:N0} | {r.Ratio:F1}× |"));
+                $"| {r.Name} | {r.Shape} | {r.Weights:N0} | {r.KeptPercent:F1} % | {r.WeightBits} | {r.HuffmanBitsPerWeight:F2} | {r.IndexBits} | {r.HuffmanBitsPerIndex:F2} | {r.Bytes:N0} | {r.Ratio:F1}× |"));
         }
 
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"| **total** (file) | {TotalWeights:N0} | {TotalKeptPercent:F1} % | | {TotalHuffmanBitsPerWeight:F2} | | {TotalHuffmanBitsPerIndex:F2} | {Inspection.FileBytes:N0} | **{Inspection.CompressionRatio:F1}×** |"));
+            $"| **total** (file) | | {TotalWeights:N0} | {TotalKeptPercent:F1} % | | {TotalHuffmanBitsPerWeight:F2} | | {TotalHuffmanBitsPerIndex:F2} | {Inspection.FileBytes:N0} | **{Inspection.CompressionRatio:F1}×** |"));
         return sb.ToString();
     }
 
@@ -145,6 +148,7 @@ internal sealed class InspectionTable
             w.WriteString("file", file);
             w.WriteString("model", model.Info.Name);
             w.WriteNumber("denseBytes", Inspection.DenseFloat32Bytes);
+            w.WriteNumber("layersDenseBytes", Inspection.LayersDenseFloat32Bytes);
             w.WriteNumber("payloadBytes", Inspection.FileBytes);
             w.WriteNumber("compressionRatio", Math.Round(Inspection.CompressionRatio, 4));
             if (m is null)
@@ -172,6 +176,7 @@ internal sealed class InspectionTable
                 w.WriteStartObject();
                 w.WriteString("name", r.Name);
                 w.WriteString("kind", r.Kind.ToString());
+                w.WriteString("shape", r.Shape);
                 w.WriteNumber("weights", r.Weights);
                 w.WriteNumber("kept", r.Kept);
                 w.WriteNumber("keptPercent", Math.Round(r.KeptPercent, 4));
@@ -199,10 +204,11 @@ internal sealed class InspectionTable
         ? "recorded accuracy: none"
         : string.Create(CultureInfo.InvariantCulture, $"recorded accuracy: {m.Accuracy * 100:F2} % ({m.Correct}/{m.Count} of {m.TestSetName}, error {(1 - m.Accuracy) * 100:F2} %)");
 
-    private static string[] Cells(string name, string kind, long weights, double kept, string weightBits, double hw, string indexBits, double hi, int bytes, double ratio) =>
+    private static string[] Cells(string name, string kind, string shape, long weights, double kept, string weightBits, double hw, string indexBits, double hi, int bytes, double ratio) =>
     [
         name,
         kind,
+        shape,
         weights.ToString("N0", CultureInfo.InvariantCulture),
         kept.ToString("F1", CultureInfo.InvariantCulture),
         weightBits,

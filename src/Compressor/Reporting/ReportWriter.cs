@@ -18,7 +18,8 @@ internal sealed record ReportInput(
     IReadOnlyDictionary<string, float[]>? BaselineWeights,
     IReadOnlyDictionary<string, float[]>? PrunedWeights,
     IReadOnlyDictionary<string, float[]> FinalWeights,
-    IReadOnlyList<(string Name, float[] Centroids)> Codebooks);
+    IReadOnlyList<(string Name, float[] Centroids)> Codebooks,
+    IReadOnlyList<Export.UnitCount>? Units = null);
 
 /// <summary>
 /// Writes a run's report folder: <c>report.md</c> (settings, per-stage log, the per-layer table
@@ -73,6 +74,12 @@ internal static class ReportWriter
         sb.AppendLine("## Per-layer table (as `dcz inspect` prints it)");
         sb.AppendLine();
         sb.Append(table.ToMarkdown());
+        if (input.Units is { Count: > 0 } units)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Dead-unit removal (`prune.removeDeadUnits`): " + string.Join(", ", units.Select(u => string.Create(CultureInfo.InvariantCulture,
+                $"{u.Layer} {u.Before} → {u.After} units"))) + ". The table's dense bytes and ratios are those of the smaller layers; the ratio above compares with the network as trained.");
+        }
         sb.AppendLine();
         sb.AppendLine("Kept % counts real weights (not filler entries). Huffman bits are averaged per kept weight, with filler symbols charged to the kept weights. Bytes are each layer's whole record (codebook, code tables, streams, biases); the total is the file size.");
         sb.AppendLine();

@@ -26,6 +26,9 @@ public sealed class SensitivityOptions
     /// <summary>The network to analyse.</summary>
     public required ArchitectureSpec Architecture { get; init; }
 
+    /// <summary>Starting values for the network's tensors (an imported model's weights); null starts from the seeded default initialisation.</summary>
+    public InitialWeights? InitialWeights { get; init; }
+
     /// <summary>The settings that train it (dense training, and pruning for <see cref="SensitivityStage.Pruned"/>) and the validation split.</summary>
     public required CompressionConfig Config { get; init; }
 
@@ -104,6 +107,7 @@ public static class Sensitivity
         var compression = new CompressionOptions
         {
             Architecture = options.Architecture,
+            InitialWeights = options.InitialWeights,
             Config = options.Config,
             DataDirectory = options.DataDirectory,
             Data = options.Data,

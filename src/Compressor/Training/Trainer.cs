@@ -72,6 +72,11 @@ internal sealed class Trainer
                 Tensor y = train.Targets.index_select(0, index);
                 _network.zero_grad();
                 Tensor loss = nn.functional.cross_entropy(_network.Logits(x), y);
+                if (stage is PruneConfig { GroupLasso: > 0 } prune)
+                {
+                    loss = loss + GroupPenalty(prune.GroupLasso);
+                }
+
                 float batchLoss = loss.item<float>();
                 if (!float.IsFinite(batchLoss))
                 {
@@ -156,6 +161,28 @@ internal sealed class Trainer
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The group-sparsity penalty λ × Σ_units ‖incoming weights‖₂ over every weighted layer but the
+    /// last (its units are the model's outputs, which are never removed). Pruned weights are
+    /// already zero, so the norms are of the kept weights. A tiny constant under the square root
+    /// keeps the gradient of a unit that is already all zero finite (it is then zero).
+    /// </summary>
+    private Tensor GroupPenalty(double lambda)
+    {
+        // Scalars held for the whole computation, as in Step: a temporary one may be finalized
+        // while libtorch still reads it.
+        using Scalar epsilon = 1e-12f.ToScalar();
+        using Scalar factor = ((float)lambda).ToScalar();
+        Tensor total = zeros(1);
+        for (int i = 0; i < _states.Count - 1; i++)
+        {
+            Tensor weight = _states[i].Layer.Weight;
+            total = total + weight.reshape(weight.shape[0], -1).square().sum(1).add(epsilon).sqrt().sum();
+        }
+
+        return total.mul(factor).squeeze();
     }
 
     /// <summary>Scales every gradient by one factor so that their joint L2 norm (pruned positions excluded) is at most <paramref name="maxNorm"/>.</summary>

@@ -6,13 +6,16 @@ internal static class DczConstants
     /// <summary>Bytes 0–3: <c>89 44 43 5A</c> ("\x89DCZ"; the high first byte catches 7-bit transfers).</summary>
     public static ReadOnlySpan<byte> Magic => new byte[] { 0x89, 0x44, 0x43, 0x5A };
 
-    /// <summary>The version this code writes: layers form a graph (each names its inputs).</summary>
-    public const ushort Version = 2;
+    /// <summary>
+    /// The version this code writes: layers form a graph (each names its inputs; version 2), and
+    /// the metadata records the dense size of the network as trained (version 3).
+    /// </summary>
+    public const ushort Version = 3;
 
     /// <summary>The oldest version this code reads: a chain of layers, the first six ops.</summary>
     public const ushort MinReadVersion = 1;
 
-    /// <summary>Versions 1 and 2 define no flags: the field must be zero.</summary>
+    /// <summary>Versions 1 to 3 define no flags: the field must be zero.</summary>
     public const ushort KnownFlags = 0;
 
     public const int MagicOffset = 0;
@@ -59,6 +62,9 @@ internal static class DczConstants
     /// 10^7 weights; LeNet-5 about 2 × 10^4.
     /// </summary>
     public const int MaxWeightEntries = 1 << 24;
+
+    /// <summary>Largest recorded dense size of the network as trained: 2^48 bytes (exact as a double).</summary>
+    public const long MaxTrainedDenseBytes = 1L << 48;
 
     /// <summary>
     /// Most operations one inference may take: 2^32 (about ResNet-50's multiply-adds). Each op

@@ -27,8 +27,10 @@ public sealed class DczInspection
         {
             DenseWeightCount += layer.DenseWeightCount;
             KeptWeightCount += layer.KeptCount;
-            DenseFloat32Bytes += layer.DenseFloat32Bytes;
+            LayersDenseFloat32Bytes += layer.DenseFloat32Bytes;
         }
+
+        DenseFloat32Bytes = model.Info.TrainedDenseFloat32Bytes != 0 ? model.Info.TrainedDenseFloat32Bytes : LayersDenseFloat32Bytes;
     }
 
     /// <summary>The model, exactly as <see cref="DczFile.Read"/> returns it.</summary>
@@ -37,7 +39,7 @@ public sealed class DczInspection
     /// <summary>Input and output shape of every layer.</summary>
     public ModelShapes Shapes { get; }
 
-    /// <summary>The file's format version (1 or 2).</summary>
+    /// <summary>The file's format version (1 to 3).</summary>
     public int Version { get; }
 
     /// <summary>Length of the whole file.</summary>
@@ -61,10 +63,17 @@ public sealed class DczInspection
     /// <summary>Kept (nonzero) weights of all weighted layers; fillers not included.</summary>
     public long KeptWeightCount { get; }
 
-    /// <summary>What the weights and biases would take as plain float32 arrays.</summary>
+    /// <summary>
+    /// What the weights and biases of the network as trained take as plain float32 arrays: the
+    /// recorded <see cref="ModelInfo.TrainedDenseFloat32Bytes"/> when the file has one (its layers
+    /// may have lost whole units since), else <see cref="LayersDenseFloat32Bytes"/>.
+    /// </summary>
     public long DenseFloat32Bytes { get; }
 
-    /// <summary><see cref="DenseFloat32Bytes"/> / <see cref="FileBytes"/>: the paper's compression rate for the whole file.</summary>
+    /// <summary>What the weights and biases of the file's own layers would take as plain float32 arrays.</summary>
+    public long LayersDenseFloat32Bytes { get; }
+
+    /// <summary><see cref="DenseFloat32Bytes"/> / <see cref="FileBytes"/>: the paper's compression rate for the whole file, against the network as trained.</summary>
     public double CompressionRatio => FileBytes == 0 ? 0 : (double)DenseFloat32Bytes / FileBytes;
 }
 

@@ -49,7 +49,8 @@ public sealed class ModelInfo
         string[] classLabels,
         RecordedMetrics? metrics,
         string producer,
-        ulong seed)
+        ulong seed,
+        long trainedDenseFloat32Bytes = 0)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
         InputShape = inputShape ?? throw new ArgumentNullException(nameof(inputShape));
@@ -58,6 +59,9 @@ public sealed class ModelInfo
         Metrics = metrics;
         Producer = producer ?? throw new ArgumentNullException(nameof(producer));
         Seed = seed;
+        TrainedDenseFloat32Bytes = trainedDenseFloat32Bytes >= 0
+            ? trainedDenseFloat32Bytes
+            : throw new ArgumentOutOfRangeException(nameof(trainedDenseFloat32Bytes), trainedDenseFloat32Bytes, "must be 0 (not recorded) or positive");
     }
 
     /// <summary>Model name, e.g. <c>lenet-300-100</c>.</summary>
@@ -83,6 +87,25 @@ public sealed class ModelInfo
 
     /// <summary>The seed the producer ran with.</summary>
     public ulong Seed { get; }
+
+    /// <summary>
+    /// What the weights and biases of the network the file was compressed from took as float32,
+    /// before whole units were removed (format version 3); 0 when not recorded, and then the
+    /// file's own layers are the reference. The compression ratio compares with this network.
+    /// </summary>
+    public long TrainedDenseFloat32Bytes { get; }
+
+    /// <summary>A copy with other recorded metrics (null for none).</summary>
+    public ModelInfo WithMetrics(RecordedMetrics? metrics) =>
+        new(Name, InputShape, Preprocessing, ClassLabels, metrics, Producer, Seed, TrainedDenseFloat32Bytes);
+
+    /// <summary>A copy with another preprocessing step.</summary>
+    public ModelInfo WithPreprocessing(Preprocessing preprocessing) =>
+        new(Name, InputShape, preprocessing, ClassLabels, Metrics, Producer, Seed, TrainedDenseFloat32Bytes);
+
+    /// <summary>A copy that records <paramref name="bytes"/> as the dense size of the network as trained (0: not recorded).</summary>
+    public ModelInfo WithTrainedDenseFloat32Bytes(long bytes) =>
+        new(Name, InputShape, Preprocessing, ClassLabels, Metrics, Producer, Seed, bytes);
 }
 
 /// <summary>

@@ -42,6 +42,18 @@ internal static class DczReader
             throw DczErrors.Corrupt("layer graph", graphError);
         }
 
+        long own = 0;
+        foreach (DczLayerInspection layer in inspections)
+        {
+            own += layer.DenseFloat32Bytes;
+        }
+
+        if (info.TrainedDenseFloat32Bytes != 0 && info.TrainedDenseFloat32Bytes < own)
+        {
+            throw DczErrors.Corrupt("metadata", FormattableString.Invariant(
+                $"trained dense bytes {info.TrainedDenseFloat32Bytes} is less than the {own} bytes the file's own layers take as dense float32 (removing units only shrinks a network)"));
+        }
+
         var model = new DczModel(info, layers);
         return new DczInspection(model, modelShapes!, version, data.Length, metadataBytes, layerCountBytes, inspections);
     }
@@ -178,7 +190,19 @@ internal static class DczReader
 
         string producer = r.ReadString("producer");
         ulong seed = r.ReadVarUInt64("seed");
-        return new ModelInfo(name, inputShape, new Preprocessing(scale, mean, std), labels, metrics, producer, seed);
+        long trained = 0;
+        if (version >= 3)
+        {
+            ulong value = r.ReadVarUInt64("trained dense bytes");
+            if (value > DczConstants.MaxTrainedDenseBytes)
+            {
+                throw r.Error(FormattableString.Invariant($"trained dense bytes is {value}, must be at most {DczConstants.MaxTrainedDenseBytes}"));
+            }
+
+            trained = (long)value;
+        }
+
+        return new ModelInfo(name, inputShape, new Preprocessing(scale, mean, std), labels, metrics, producer, seed, trained);
     }
 
     /// <summary>

@@ -30,6 +30,20 @@ internal static class DczWriter
 
         // Shapes first: the chain rules, including labels = output length.
         ModelShapes.Compute(model);
+        if (info.TrainedDenseFloat32Bytes != 0)
+        {
+            long own = 0;
+            foreach (DczLayer layer in model.Layers)
+            {
+                own += ((long)(layer.WeightTensor?.Length ?? 0) + (layer.BiasValues?.Count ?? 0)) * sizeof(float);
+            }
+
+            if (info.TrainedDenseFloat32Bytes < own || info.TrainedDenseFloat32Bytes > DczConstants.MaxTrainedDenseBytes)
+            {
+                throw DczErrors.InvalidModel(FormattableString.Invariant(
+                    $"trained dense bytes {info.TrainedDenseFloat32Bytes} must be 0 (not recorded) or between the {own} bytes the model's own layers take as dense float32 and {DczConstants.MaxTrainedDenseBytes}"));
+            }
+        }
 
         var content = new ByteSink(4096);
         WriteMetadata(content, info);
@@ -140,6 +154,7 @@ internal static class DczWriter
 
         sink.WriteString(Utf8(info.Producer, "producer"));
         sink.WriteVarUInt(info.Seed);
+        sink.WriteVarUInt((ulong)info.TrainedDenseFloat32Bytes);
     }
 
     /// <summary>Spec §5: op tag, name, input references, body length, body (written by the op).</summary>

@@ -16,11 +16,13 @@ namespace EmbeddedNets.Compressor.Tests.Datasets;
 [Collection("torch")]
 public sealed class DataCompressTests : IDisposable
 {
+    // Bits are set here: the defaults' 2 bits are for a fully trained network, and these runs
+    // train for seconds on 1,000 images.
     private const string Quick = """
         {
           "baseline": { "epochs": 3, "learningRate": 0.05, "shiftPixels": SHIFT },
           "prune": { "iterations": 1, "epochs": 1, "quality": { "ip1": 1.0, "ip2": 1.0, "ip3": 0.8 }, "shiftPixels": SHIFT },
-          "quantize": { "epochs": 1, "shiftPixels": SHIFT }
+          "quantize": { "epochs": 1, "bits": { "ip1": 6, "ip2": 6, "ip3": 6 }, "shiftPixels": SHIFT }
         }
         """;
 

@@ -53,9 +53,9 @@ public sealed class DczSpecExampleTests
 
         // The numbers the spec's accounting paragraph states.
         Assert.Equal(SpecExampleBytes().Length, inspection.FileBytes);
-        Assert.Equal(2, inspection.Version);
+        Assert.Equal(3, inspection.Version);
         Assert.Equal(16, inspection.HeaderBytes);
-        Assert.Equal(41, inspection.MetadataBytes);
+        Assert.Equal(42, inspection.MetadataBytes);
         Assert.Equal(new[] { 38, 9, 40, 9 }, inspection.Layers.Select(l => l.TotalBytes));
         Assert.Equal((4, 1, 8, 8), (fc.KeptCount, fc.FillerCount, fc.CodebookBytes, fc.BiasBytes));
         Assert.Equal((2, 1, 0, 0, 12, 8), (skip.KeptCount, skip.FillerCount, skip.CodebookBytes, skip.WeightBits, skip.WeightStreamBytes, skip.BiasBytes));
@@ -102,17 +102,65 @@ public sealed class DczSpecExampleTests
     }
 
     [Fact]
-    public void Write_VersionOneModel_WritesVersionTwoThatReadsBackTheSame()
+    public void Write_VersionOneModel_WritesVersionThreeThatReadsBackTheSame()
     {
         DczModel v1 = DczFile.Read(DczTestModels.SpecExampleV1Bytes());
 
         byte[] rewritten = DczFile.Write(v1);
 
-        Assert.Equal(2, rewritten[4]);
+        Assert.Equal(3, rewritten[4]);
         Assert.Null(DczTestModels.FirstDifference(v1, DczFile.Read(rewritten)));
 
         // Version 2 adds the input reference (count 1, reference 0 = the model input) and the
-        // preprocessing channel count: 3 bytes more.
-        Assert.Equal(DczTestModels.SpecExampleV1Bytes().Length + 3, rewritten.Length);
+        // preprocessing channel count, version 3 the trained dense bytes (0): 4 bytes more.
+        Assert.Equal(DczTestModels.SpecExampleV1Bytes().Length + 4, rewritten.Length);
+    }
+
+    [Fact]
+    public void Read_VersionTwoExample_GivesTheExampleModel_WithNoTrainedSizeRecorded()
+    {
+        DczInspection inspection = DczFile.Inspect(DczTestModels.SpecExampleV2Bytes());
+
+        // The worked example of the version-2 spec: the same model, one metadata byte shorter.
+        Assert.Equal(2, inspection.Version);
+        Assert.Null(DczTestModels.FirstDifference(DczTestModels.SpecExample(), inspection.Model));
+        Assert.Equal(0, inspection.Model.Info.TrainedDenseFloat32Bytes);
+        Assert.Equal(41, inspection.MetadataBytes);
+        Assert.Equal(SpecExampleBytes().Length - 1, inspection.FileBytes);
+        Assert.Equal(inspection.LayersDenseFloat32Bytes, inspection.DenseFloat32Bytes);
+    }
+
+    [Fact]
+    public void TrainedDenseBytes_RoundTrip_AndTheRatioComparesWithThem()
+    {
+        DczModel example = DczTestModels.SpecExample();
+        var recorded = new DczModel(example.Info.WithTrainedDenseFloat32Bytes(800), example.Layers);
+
+        DczInspection inspection = DczFile.Inspect(DczFile.Write(recorded));
+
+        Assert.Equal(800, inspection.Model.Info.TrainedDenseFloat32Bytes);
+        Assert.Equal(800, inspection.DenseFloat32Bytes);
+        Assert.Equal(80, inspection.LayersDenseFloat32Bytes);   // fc and skip: 8 weights + 2 biases each
+        Assert.Equal(800.0 / inspection.FileBytes, inspection.CompressionRatio);
+    }
+
+    [Fact]
+    public void TrainedDenseBytes_BelowTheLayersOwn_IsRefusedByWriterAndReader()
+    {
+        DczModel example = DczTestModels.SpecExample();
+        var wrong = new DczModel(example.Info.WithTrainedDenseFloat32Bytes(79), example.Layers);
+
+        var write = Assert.Throws<ArgumentException>(() => DczFile.Write(wrong));
+        Assert.Contains("trained dense bytes 79", write.Message, StringComparison.Ordinal);
+
+        // The same file as a reader would meet it: the example with 79 (0x4F) in place of the 0 at
+        // the end of the metadata, the checksum mended.
+        byte[] bytes = SpecExampleBytes();
+        int at = 16 + 41;
+        Assert.Equal(0, bytes[at]);
+        bytes[at] = 79;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(12), Crc32.Compute(bytes.AsSpan(16)));
+        var read = Assert.Throws<InvalidDataException>(() => DczFile.Read(bytes));
+        Assert.Contains("trained dense bytes 79 is less than the 80 bytes", read.Message, StringComparison.Ordinal);
     }
 }

@@ -93,7 +93,7 @@ public sealed class ResourceLimitTests
         DczDocument doc = DczDocument.Parse(DczFile.Write(Model(new[] { 4 }, new DenseLayer("fc", 4, 1, AllPruned(4), s_oneZero))));
         SetAll(doc, 0, "inputs", int.MaxValue);
 
-        AssertRefused(doc.Encode(), "layer 0 (fc, Dense): inputs is 2147483647, must be in [1, 16777216] (at byte 60)");
+        AssertRefused(doc.Encode(), "layer 0 (fc, Dense): inputs is 2147483647, must be in [1, 16777216] (at byte 61)");
     }
 
     [Theory]
@@ -145,7 +145,7 @@ public sealed class ResourceLimitTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         SetAll(doc, 0, "entry count", (1 << 24) + 1);
 
-        AssertRefused(doc.Encode(), "layer 0 (fc, Dense): entry count 16777217 takes the model past the cap of 16777216 weight entries (kept weights plus fillers) in all layers (at byte 74)");
+        AssertRefused(doc.Encode(), "layer 0 (fc, Dense): entry count 16777217 takes the model past the cap of 16777216 weight entries (kept weights plus fillers) in all layers (at byte 75)");
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
     }
 
@@ -157,6 +157,6 @@ public sealed class ResourceLimitTests
         DczDocument doc = DczDocument.Parse(DczFile.Write(Model(new[] { 64 }, new DenseLayer("fc", 64, 1, AllPruned(64), s_oneZero))));
         SetAll(doc, 0, "entry count", 40);
 
-        AssertRefused(doc.Encode(), "layer 0 (fc, Dense): 40 entries need at least 80 bits but only 8 bytes remain in the layer (at byte 65)");
+        AssertRefused(doc.Encode(), "layer 0 (fc, Dense): 40 entries need at least 80 bits but only 8 bytes remain in the layer (at byte 66)");
     }
 }

@@ -48,4 +48,10 @@ public sealed class AvgPool2dLayer : DczLayer
     internal override string? InferShape(IReadOnlyList<int[]> inputs, out int[] output) => Window.InferShape(inputs[0], out output);
 
     internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) => Window.Operations(inputs[0], output);
+
+    internal override bool PassesChannels(int[] input, int channels) => input.Length == 3 && input[0] == channels;
+
+    /// <summary>The mean of a constant is that constant, unless counted padding zeros pull a border window towards 0.</summary>
+    internal override float? PassConstant(int[] input, int channel, float value) =>
+        value == 0 || !Window.IsPadded || !CountIncludePad ? value : null;
 }

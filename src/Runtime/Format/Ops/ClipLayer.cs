@@ -42,6 +42,10 @@ public sealed class ClipLayer : DczLayer
         body.WriteSingle(Max);
     }
 
+    internal override bool PassesChannels(int[] input, int channels) => true;
+
+    internal override float? PassConstant(int[] input, int channel, float value) => value < Min ? Min : value > Max ? Max : value;
+
     internal override string? InferShape(IReadOnlyList<int[]> inputs, out int[] output)
     {
         output = inputs[0];

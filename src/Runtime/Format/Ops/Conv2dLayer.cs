@@ -97,6 +97,9 @@ public sealed class Conv2dLayer : DczLayer
     public override SparseWeights? WeightTensor => Weights;
 
     /// <inheritdoc/>
+    public override IReadOnlyList<int>? WeightShape => new[] { OutChannels, InChannelsPerGroup, KernelHeight, KernelWidth };
+
+    /// <inheritdoc/>
     public override IReadOnlyList<float>? BiasValues => Bias;
 
     /// <inheritdoc/>
@@ -196,6 +199,82 @@ public sealed class Conv2dLayer : DczLayer
     /// <summary>Multiply-adds of the unpruned kernel at every output position: out × (in / groups) × kh × kw × oh × ow.</summary>
     internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) =>
         ShapeRules.CappedProduct(OutChannels, InChannelsPerGroup, KernelHeight, KernelWidth, output[1], output[2]);
+
+    /// <summary>True for a depthwise convolution (one input channel, one output channel per group).</summary>
+    private bool IsDepthwise => Groups == InChannels && Groups == OutChannels;
+
+    private bool IsPadded => (PadTop | PadLeft | PadBottom | PadRight) != 0;
+
+    /// <summary>A depthwise convolution computes output channel c from input channel c alone.</summary>
+    internal override bool PassesChannels(int[] input, int channels) => IsDepthwise && input.Length == 3 && input[0] == channels;
+
+    /// <summary>
+    /// Unpadded, every window sees the constant: value × Σ kernel + bias. Padded, only a zero
+    /// channel stays constant (the bias); a nonzero one meets the zero border.
+    /// </summary>
+    internal override float? PassConstant(int[] input, int channel, float value)
+    {
+        if (value == 0)
+        {
+            return Bias[channel];
+        }
+
+        if (IsPadded)
+        {
+            return null;
+        }
+
+        double sum = 0;
+        int k = KernelHeight * KernelWidth;
+        for (int i = 0; i < Weights.Count; i++)
+        {
+            if (Weights.Positions[i] / k == channel)
+            {
+                sum += (double)Weights.Values[i] * value;
+            }
+        }
+
+        return (float)(Bias[channel] + sum);
+    }
+
+    internal override DczLayer KeepChannels(int[] input, bool[] keep)
+    {
+        (SparseWeights weights, float[] bias) = Blocks(1).Cut(Bias, keep, null, null);
+        int c = bias.Length;
+        return new Conv2dLayer(Name, c, c, c, KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadTop, PadLeft, PadBottom, PadRight, weights, bias, InputLayers);
+    }
+
+    /// <summary>An ungrouped convolution reads input channel c through the weights [·, c, ·, ·].</summary>
+    internal override bool ReadsChannels(int[] input, int channels) => Groups == 1 && input.Length == 3 && input[0] == channels && InChannels == channels;
+
+    internal override bool ReadsChannel(int[] input, int channels, int channel) => Blocks(channels).ChannelIsRead(channel);
+
+    /// <summary>
+    /// A zero channel adds nothing anywhere. A nonzero constant adds value × Σ kernel at every
+    /// position only without padding: under zero padding the border windows see less of it.
+    /// </summary>
+    internal override bool CanFoldChannel(int[] input, int channels, int channel, float value) =>
+        value == 0 || (!IsPadded && FloatBits.IsFinite(value));
+
+    internal override DczLayer DropChannels(int[] input, bool[] keep, float[] constants)
+    {
+        (SparseWeights weights, float[] bias) = Blocks(keep.Length).Cut(Bias, null, keep, constants);
+        int inChannels = keep.Count(k => k);
+        return new Conv2dLayer(Name, inChannels, OutChannels, 1, KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadTop, PadLeft, PadBottom, PadRight, weights, bias, InputLayers);
+    }
+
+    internal override int RemovableUnits => Groups == 1 ? OutChannels : 0;
+
+    internal override float? ConstantUnit(int unit) => Blocks(InChannelsPerGroup).RowIsRead(unit) ? null : Bias[unit];
+
+    internal override DczLayer KeepUnits(bool[] keep)
+    {
+        (SparseWeights weights, float[] bias) = Blocks(InChannelsPerGroup).Cut(Bias, keep, null, null);
+        return new Conv2dLayer(Name, InChannels, bias.Length, Groups, KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadTop, PadLeft, PadBottom, PadRight, weights, bias, InputLayers);
+    }
+
+    /// <summary>The weights as [out, channels, kh × kw] (channels = in / groups).</summary>
+    private WeightBlocks Blocks(int channels) => new(Weights, OutChannels, channels, KernelHeight * KernelWidth);
 
     private string? CheckAttributes()
     {

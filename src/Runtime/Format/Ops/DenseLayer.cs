@@ -36,6 +36,9 @@ public sealed class DenseLayer : DczLayer
     public override SparseWeights? WeightTensor => Weights;
 
     /// <inheritdoc/>
+    public override IReadOnlyList<int>? WeightShape => new[] { Outputs, Inputs };
+
+    /// <inheritdoc/>
     public override IReadOnlyList<float>? BiasValues => Bias;
 
     /// <inheritdoc/>
@@ -83,4 +86,30 @@ public sealed class DenseLayer : DczLayer
 
     /// <summary>Multiply-adds of the dense matrix: inputs × outputs (pruning only lowers the real count).</summary>
     internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) => ShapeRules.CappedProduct(Inputs, Outputs);
+
+    /// <summary>Any input whose element count splits into the channels: channel c is inputs c·n … (c + 1)·n − 1, n = inputs / channels (a flattened [c, h, w] is channel-major).</summary>
+    internal override bool ReadsChannels(int[] input, int channels) => channels >= 1 && Inputs % channels == 0;
+
+    internal override bool ReadsChannel(int[] input, int channels, int channel) => Blocks(channels).ChannelIsRead(channel);
+
+    /// <summary>Every output reads every input once, so a constant input is a constant term of each output's sum: exact in the bias.</summary>
+    internal override bool CanFoldChannel(int[] input, int channels, int channel, float value) => FloatBits.IsFinite(value);
+
+    internal override DczLayer DropChannels(int[] input, bool[] keep, float[] constants)
+    {
+        (SparseWeights weights, float[] bias) = Blocks(keep.Length).Cut(Bias, null, keep, constants);
+        return new DenseLayer(Name, weights.Length / Outputs, Outputs, weights, bias, InputLayers);
+    }
+
+    internal override int RemovableUnits => Outputs;
+
+    internal override float? ConstantUnit(int unit) => Blocks(1).RowIsRead(unit) ? null : Bias[unit];
+
+    internal override DczLayer KeepUnits(bool[] keep)
+    {
+        (SparseWeights weights, float[] bias) = Blocks(1).Cut(Bias, keep, null, null);
+        return new DenseLayer(Name, Inputs, bias.Length, weights, bias, InputLayers);
+    }
+
+    private WeightBlocks Blocks(int channels) => new(Weights, Outputs, channels, Inputs / channels);
 }

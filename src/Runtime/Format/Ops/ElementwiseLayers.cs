@@ -16,6 +16,9 @@ public abstract class ParameterlessLayer : DczLayer
     {
     }
 
+    /// <summary>Element-wise ops and Flatten leave every element where it was, so each channel's block stays its own.</summary>
+    internal override bool PassesChannels(int[] input, int channels) => true;
+
     internal override void WriteBody(ByteSink body, string label)
     {
     }
@@ -39,6 +42,8 @@ public sealed class ReLULayer : ParameterlessLayer
     public override LayerKind Kind => LayerKind.ReLU;
 
     internal static DczLayer Read(ref SpanReader body, LayerHeader header, ref WeightParts parts) => new ReLULayer(header.Name, header.Inputs);
+
+    internal override float? PassConstant(int[] input, int channel, float value) => value > 0 ? value : 0f;
 }
 
 /// <summary>Element-wise <c>1 / (1 + exp(−x))</c> (format version 2).</summary>
@@ -53,6 +58,8 @@ public sealed class SigmoidLayer : ParameterlessLayer
     public override LayerKind Kind => LayerKind.Sigmoid;
 
     internal static DczLayer Read(ref SpanReader body, LayerHeader header, ref WeightParts parts) => new SigmoidLayer(header.Name, header.Inputs);
+
+    internal override float? PassConstant(int[] input, int channel, float value) => (float)(1.0 / (1.0 + Math.Exp(-value)));
 }
 
 /// <summary>Element-wise hyperbolic tangent (format version 2).</summary>
@@ -67,6 +74,8 @@ public sealed class TanhLayer : ParameterlessLayer
     public override LayerKind Kind => LayerKind.Tanh;
 
     internal static DczLayer Read(ref SpanReader body, LayerHeader header, ref WeightParts parts) => new TanhLayer(header.Name, header.Inputs);
+
+    internal override float? PassConstant(int[] input, int channel, float value) => (float)Math.Tanh(value);
 }
 
 /// <summary>Softmax over the whole (flat) vector: <c>exp(x − max) / Σ</c>.</summary>
@@ -81,6 +90,9 @@ public sealed class SoftmaxLayer : ParameterlessLayer
     public override LayerKind Kind => LayerKind.Softmax;
 
     internal static DczLayer Read(ref SpanReader body, LayerHeader header, ref WeightParts parts) => new SoftmaxLayer(header.Name, header.Inputs);
+
+    /// <summary>Every output depends on every input.</summary>
+    internal override bool PassesChannels(int[] input, int channels) => false;
 }
 
 /// <summary>Any shape → <c>[element count]</c>; a no-op on row-major data.</summary>
@@ -95,6 +107,8 @@ public sealed class FlattenLayer : ParameterlessLayer
     public override LayerKind Kind => LayerKind.Flatten;
 
     internal static DczLayer Read(ref SpanReader body, LayerHeader header, ref WeightParts parts) => new FlattenLayer(header.Name, header.Inputs);
+
+    internal override float? PassConstant(int[] input, int channel, float value) => value;
 
     internal override string? InferShape(IReadOnlyList<int[]> inputs, out int[] output)
     {

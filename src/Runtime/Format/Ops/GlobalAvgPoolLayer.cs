@@ -30,6 +30,10 @@ public sealed class GlobalAvgPoolLayer : DczLayer
         return null;
     }
 
+    internal override bool PassesChannels(int[] input, int channels) => input.Length == 3 && input[0] == channels;
+
+    internal override float? PassConstant(int[] input, int channel, float value) => value;
+
     /// <summary>Every input element is added once.</summary>
     internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) => ShapeRules.Length(inputs[0]);
 }

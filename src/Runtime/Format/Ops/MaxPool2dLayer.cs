@@ -45,4 +45,9 @@ public sealed class MaxPool2dLayer : DczLayer
     internal override string? InferShape(IReadOnlyList<int[]> inputs, out int[] output) => Window.InferShape(inputs[0], out output);
 
     internal override long Operations(IReadOnlyList<int[]> inputs, int[] output) => Window.Operations(inputs[0], output);
+
+    internal override bool PassesChannels(int[] input, int channels) => input.Length == 3 && input[0] == channels;
+
+    /// <summary>Padded positions never win and every window covers an input element, so a constant stays that constant.</summary>
+    internal override float? PassConstant(int[] input, int channel, float value) => value;
 }

@@ -48,6 +48,22 @@ public sealed class ReshapeLayer : DczLayer
         }
     }
 
+    /// <summary>
+    /// No element moves, so the channels' blocks survive; the target shape can follow a cut
+    /// when it is flat or its first dimension is the channel count.
+    /// </summary>
+    internal override bool PassesChannels(int[] input, int channels) => Shape.Length == 1 || Shape[0] == channels;
+
+    internal override float? PassConstant(int[] input, int channel, float value) => value;
+
+    internal override DczLayer KeepChannels(int[] input, bool[] keep)
+    {
+        int kept = keep.Count(k => k);
+        int[] shape = (int[])Shape.Clone();
+        shape[0] = Shape.Length == 1 ? Shape[0] / keep.Length * kept : kept;
+        return new ReshapeLayer(Name, shape, InputLayers);
+    }
+
     internal override string? InferShape(IReadOnlyList<int[]> inputs, out int[] output)
     {
         output = Array.Empty<int>();

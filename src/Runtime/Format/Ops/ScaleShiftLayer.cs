@@ -68,6 +68,13 @@ public sealed class ScaleShiftLayer : DczLayer
         }
     }
 
+    internal override bool PassesChannels(int[] input, int channels) => input[0] == channels && Scale.Length == channels;
+
+    internal override float? PassConstant(int[] input, int channel, float value) => (value * Scale[channel]) + Shift[channel];
+
+    internal override DczLayer KeepChannels(int[] input, bool[] keep) =>
+        new ScaleShiftLayer(Name, WeightBlocks.Keep(Scale, keep), WeightBlocks.Keep(Shift, keep), InputLayers);
+
     internal override string? InferShape(IReadOnlyList<int[]> inputs, out int[] output)
     {
         output = inputs[0];
