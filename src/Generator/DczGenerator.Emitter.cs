@@ -156,7 +156,7 @@ public sealed partial class DczGenerator
         w.Line("/// <summary>Size of the compressed model (the .dcz file): " + Grouped(file.FileBytes) + " bytes.</summary>");
         w.Line("public const long PayloadBytes = " + Int(file.FileBytes) + ";");
         w.Line();
-        w.Line("/// <summary>What the weights and biases take as plain float32 arrays: " + Grouped(file.DenseFloat32Bytes) + " bytes.</summary>");
+        w.Line("/// <summary>What the weights and biases of the network as trained take as plain float32 arrays: " + Grouped(file.DenseFloat32Bytes) + " bytes (the file records it when whole units were removed since).</summary>");
         w.Line("public const long DenseBytes = " + Int(file.DenseFloat32Bytes) + ";");
         w.Line();
         long embedded = c.Spec.Mode == EmissionMode.Compact ? checked(((file.FileBytes + 1L) / 2) * 2) : 0;

@@ -41,7 +41,7 @@ namespace Test.Models
         /// <summary>Size of the compressed model (the .dcz file): 155 bytes.</summary>
         public const long PayloadBytes = 155;
 
-        /// <summary>What the weights and biases take as plain float32 arrays: 80 bytes.</summary>
+        /// <summary>What the weights and biases of the network as trained take as plain float32 arrays: 80 bytes (the file records it when whole units were removed since).</summary>
         public const long DenseBytes = 80;
 
         /// <summary>Bytes of model data embedded in the assembly as a string literal (the .dcz payload, padded to even; 0 in Unrolled mode, where the weights are code).</summary>
