@@ -248,7 +248,7 @@ public sealed class EndToEndTests : IDisposable
         DczInspection inspection = DczFile.Inspect(File.ReadAllBytes(result.OutputPath!));
         Assert.Equal(new[] { LayerKind.Conv2d, LayerKind.MaxPool2d, LayerKind.Conv2d, LayerKind.MaxPool2d, LayerKind.Flatten, LayerKind.Dense, LayerKind.ReLU, LayerKind.Dense },
             inspection.Model.Layers.Select(l => l.Kind));
-        Assert.Equal(8, inspection.Layers[0].WeightBits);
+        Assert.Equal(2, inspection.Layers[0].WeightBits);
         Assert.True(inspection.Model.Info.Metrics!.Accuracy > 0.5, $"accuracy {inspection.Model.Info.Metrics.Accuracy}");
     }
 
