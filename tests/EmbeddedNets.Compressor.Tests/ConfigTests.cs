@@ -10,8 +10,8 @@ public class ConfigTests
     {
         CompressionConfig c = ConfigLoader.Load(Architectures.LeNet5, null);
 
-        Assert.Equal(2, c.Quantize.Bits["conv1"]);
-        Assert.Equal(3, c.Quantize.Bits["ip2"]);
+        Assert.Equal(4, c.Quantize.Bits["conv1"]);
+        Assert.Equal(6, c.Quantize.Bits["ip2"]);
         Assert.Equal(CentroidInit.Linear, c.Quantize.Init);
     }
 

@@ -237,9 +237,9 @@ public sealed class EndToEndTests : IDisposable
     {
         // LeNet-5 is ~30x the work of LeNet-300-100 per image: train on 1,000 images only (of 1,200, 120 held out).
         // A barely trained ip1 is still near its uniform init, where the default quality (2σ) would
-        // remove every weight; 1σ keeps ~40 %. conv2 and ip2 get milder thresholds than the
+        // remove every weight; 1σ keeps ~40 %. conv1, conv2 and ip2 get milder thresholds than the
         // defaults too, as in ShortConfig.
-        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 3 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "conv2": 1.4, "ip1": 1.0, "ip2": 1.2 } }, "quantize": { "epochs": 1 } }""";
+        const string Quick = """{ "validation": { "fraction": 0.1 }, "baseline": { "epochs": 3 }, "prune": { "iterations": 1, "epochs": 1, "quality": { "conv1": 0.5, "conv2": 1.4, "ip1": 1.0, "ip2": 1.2 } }, "quantize": { "epochs": 1 } }""";
         string data = Path.Combine(_dir, "small");
         Data.MnistSlice.Write(s_slice, data, 1200, 300);
 
@@ -248,7 +248,7 @@ public sealed class EndToEndTests : IDisposable
         DczInspection inspection = DczFile.Inspect(File.ReadAllBytes(result.OutputPath!));
         Assert.Equal(new[] { LayerKind.Conv2d, LayerKind.MaxPool2d, LayerKind.Conv2d, LayerKind.MaxPool2d, LayerKind.Flatten, LayerKind.Dense, LayerKind.ReLU, LayerKind.Dense },
             inspection.Model.Layers.Select(l => l.Kind));
-        Assert.Equal(2, inspection.Layers[0].WeightBits);
+        Assert.Equal(DefaultConfigs.For(Architectures.LeNet5).Quantize.Bits["conv1"], inspection.Layers[0].WeightBits);
         Assert.True(inspection.Model.Info.Metrics!.Accuracy > 0.5, $"accuracy {inspection.Model.Info.Metrics.Accuracy}");
     }
 
