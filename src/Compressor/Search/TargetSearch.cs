@@ -510,26 +510,7 @@ public static class TargetSearch
         config.Prune.Quality = chosen.Quality.ToDictionary(StringComparer.Ordinal);
         config.Quantize.Bits = chosen.Bits.ToDictionary(StringComparer.Ordinal);
         string dir = Path.Combine(searchDir, string.Create(CultureInfo.InvariantCulture, $"c{chosen.Index:D2}-a{chosen.Aggressiveness:0.####}"));
-        var final = new CompressionOptions
-        {
-            Architecture = options.Architecture,
-            InitialWeights = options.InitialWeights,
-            Config = config,
-            DataDirectory = options.DataDirectory,
-            Data = options.Data,
-            Preprocessing = options.Preprocessing,
-            OutputPath = options.OutputPath,
-            ReportDirectory = options.ReportDirectory,
-            WorkDirectory = dir,
-            Seed = options.Seed,
-            Threads = options.Threads,
-            Resume = true,
-            TestSetName = options.TestSetName,
-            CommandLine = options.CommandLine,
-            Log = options.Log,
-            Progress = progress,
-            Cancellation = options.Cancellation,
-        };
+        CompressionOptions final = options with { Config = config, WorkDirectory = dir, Resume = true, Progress = progress, StopAfterSteps = null };
         using PipelineSession session = PipelineSession.Open(final, progress, "dcz compress (search result)");
         session.ExecuteThrough(PipelineStage.Complete);
         return CompressionPipeline.WriteFile(session);
@@ -562,24 +543,9 @@ public static class TargetSearch
     private static CompressionConfig Clone(CompressionOptions options) =>
         ConfigLoader.Load(options.Architecture, ConfigLoader.ToJson(options.Config));
 
-    private static CompressionOptions With(CompressionOptions options, CompressionConfig config, string output, string work, ProgressReporter progress, bool resume) => new()
-    {
-        Architecture = options.Architecture,
-        InitialWeights = options.InitialWeights,
-        Config = config,
-        DataDirectory = options.DataDirectory,
-        Data = options.Data,
-        Preprocessing = options.Preprocessing,
-        OutputPath = output,
-        WorkDirectory = work,
-        Seed = options.Seed,
-        Threads = options.Threads,
-        Resume = resume,
-        TestSetName = options.TestSetName,
-        Log = options.Log,
-        Progress = progress,
-        Cancellation = options.Cancellation,
-    };
+    /// <summary>A candidate's run: its own settings, output and work folder; no report folder or command line of the user's.</summary>
+    private static CompressionOptions With(CompressionOptions options, CompressionConfig config, string output, string work, ProgressReporter progress, bool resume) =>
+        options with { Config = config, OutputPath = output, ReportDirectory = null, WorkDirectory = work, Resume = resume, CommandLine = null, Progress = progress, StopAfterSteps = null };
 
     private static string Describe(SearchCandidate c, SearchTargets targets, int index) => c.Failure is not null
         ? string.Create(CultureInfo.InvariantCulture, $"search candidate {index + 1}: failed ({c.Failure})")
